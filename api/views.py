@@ -1,0 +1,13 @@
+"""API views."""
+
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_root(request, format=None):
+    """The API's entry point: where to find its schema."""
+    return Response({"schema": reverse("schema", request=request, format=format)})

@@ -1,0 +1,19 @@
+"""URL routes: the site, the admin, the API and the health check."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from config import views
+
+admin.site.site_header = "AI Governance Tracker"
+admin.site.site_title = "AI Governance Tracker admin"
+admin.site.index_title = "Registry and tracker"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("", include("registry.urls")),
+]

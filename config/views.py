@@ -1,0 +1,39 @@
+"""Project-wide views: the health check."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+
+def _database_ok() -> tuple[bool, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True, "ok"
+    except Exception as error:
+        return False, f"error: {type(error).__name__}"
+
+
+def _broker_ok() -> tuple[bool, str]:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return True, "inline"
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True, "ok"
+    except Exception as error:
+        return False, f"error: {type(error).__name__}"
+
+
+@require_GET
+def healthz(request):
+    database_ok, database = _database_ok()
+    broker_ok, broker = _broker_ok()
+    healthy = database_ok and broker_ok
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "database": database, "broker": broker},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,1 @@
+"""The registry app: capability thresholds, the instruments that define them, and reference models."""

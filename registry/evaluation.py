@@ -1,0 +1,152 @@
+"""Which approved thresholds a model triggers, does not trigger, or cannot be judged on, and why."""
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from registry.models import CapabilityThreshold, ThresholdCondition
+from registry.vocabulary import MAGNITUDE_METRICS, Metric
+
+TRIGGERED = "triggered"
+NOT_TRIGGERED = "not_triggered"
+UNDETERMINED = "undetermined"
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """What is known of a model. None means unknown; capability findings map a threshold slug (or a whole
+    domain) to True when the level was reached and False when evaluations ruled it out."""
+
+    training_compute_flop: float | None = None
+    training_cost_usd: float | None = None
+    developer_revenue_usd: float | None = None
+    parameters: float | None = None
+    cluster_ops_per_second: float | None = None
+    bio_sequence_data: bool | None = None
+    capability_findings: Mapping[str, bool] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for name in ("training_compute_flop", "training_cost_usd", "developer_revenue_usd", "parameters",
+                     "cluster_ops_per_second"):  # fmt: skip
+            value = getattr(self, name)
+            if value is not None and (not math.isfinite(value) or value < 0):
+                raise ValueError(f"{name} must be a finite number of zero or more, not {value!r}")
+
+    def value_of(self, metric: str) -> float | None:
+        if metric == Metric.BIO_SEQUENCE_DATA:
+            return None if self.bio_sequence_data is None else float(self.bio_sequence_data)
+        return getattr(self, metric, None)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    threshold: CapabilityThreshold
+    result: str
+    missing: list[str]
+    margin_oom: float | None
+    in_force: bool
+
+    @property
+    def instrument(self):
+        return self.threshold.instrument
+
+    def as_dict(self) -> dict:
+        instrument = self.instrument
+        return {
+            "threshold_id": self.threshold.pk,
+            "threshold": self.threshold.slug,
+            "name": self.threshold.name,
+            "instrument": str(instrument),
+            "jurisdiction": instrument.jurisdiction.code if instrument.jurisdiction else None,
+            "instrument_status": instrument.status,
+            "in_force": self.in_force,
+            "result": self.result,
+            "missing": self.missing,
+            "margin_oom": self.margin_oom,
+            "obligations": self.threshold.obligations,
+        }
+
+
+class _CapabilityLadder:
+    """Resolves capability findings: reaching a level implies every lower level of the same framework and
+    domain, and ruling a level out rules out every higher one."""
+
+    def __init__(self, findings: Mapping[str, bool], conditions: Iterable[ThresholdCondition]):
+        self.findings = findings
+        self.rungs = {}
+        for condition in conditions:
+            if condition.metric == Metric.CAPABILITY_LEVEL:
+                threshold = condition.threshold
+                self.rungs[threshold.slug] = (threshold.instrument_id, threshold.domain, condition.value)
+
+    def reached(self, condition: ThresholdCondition) -> bool | None:
+        threshold = condition.threshold
+        direct = self.findings.get(threshold.slug)
+        if direct is not None:
+            return direct
+        if self.findings.get(threshold.domain) is False:
+            return False
+        ladder = (threshold.instrument_id, threshold.domain)
+        for slug, found in self.findings.items():
+            rung = self.rungs.get(slug)
+            if rung is None or rung[:2] != ladder:
+                continue
+            if found and rung[2] >= condition.value:
+                return True
+            if not found and rung[2] <= condition.value:
+                return False
+        return None
+
+
+def _condition_state(condition, profile: ModelProfile, ladder: _CapabilityLadder) -> bool | None:
+    if condition.metric == Metric.CAPABILITY_LEVEL:
+        reached = ladder.reached(condition)
+        if reached is None:
+            return None
+        # A ceiling on a capability score (e.g. "answer rate below 5%") holds while the level is not reached.
+        return reached if not condition.operator.startswith("l") else not reached
+    value = profile.value_of(condition.metric)
+    return None if value is None else condition.holds_for(value)
+
+
+def _margin_oom(conditions, profile: ModelProfile) -> float | None:
+    """Signed orders of magnitude from the nearest figure: positive above it, negative below it."""
+    margins = []
+    for condition in conditions:
+        value = profile.value_of(condition.metric)
+        if condition.metric in MAGNITUDE_METRICS and value and condition.value:
+            margins.append(math.log10(value / condition.value))
+    return round(min(margins, key=abs), 2) if margins else None
+
+
+def evaluate_threshold(
+    threshold, profile: ModelProfile, *, ladder: _CapabilityLadder | None = None, on=None
+) -> Evaluation:
+    conditions = list(threshold.conditions.all())
+    ladder = ladder or _CapabilityLadder(profile.capability_findings, conditions)
+    states = [(condition, _condition_state(condition, profile, ladder)) for condition in conditions]
+    missing = sorted({condition.metric for condition, state in states if state is None})
+    if any(state is False for _condition, state in states):
+        result = NOT_TRIGGERED
+    elif missing or not states:
+        result = UNDETERMINED
+    else:
+        result = TRIGGERED
+    return Evaluation(
+        threshold=threshold,
+        result=result,
+        missing=missing,
+        margin_oom=_margin_oom(conditions, profile),
+        in_force=threshold.instrument.is_in_force(on),
+    )
+
+
+def evaluate(profile: ModelProfile, *, thresholds=None, on=None) -> list[Evaluation]:
+    """Evaluate every approved threshold (or the given ones) against a profile, as of a date."""
+    thresholds = list(thresholds if thresholds is not None else CapabilityThreshold.objects.for_evaluation())
+    conditions = [condition for threshold in thresholds for condition in threshold.conditions.all()]
+    ladder = _CapabilityLadder(profile.capability_findings, conditions)
+    on = on or timezone.localdate()
+    return [evaluate_threshold(threshold, profile, ladder=ladder, on=on) for threshold in thresholds]

@@ -1,0 +1,104 @@
+"""Which approved thresholds a model triggers: a readable table, or JSON with --json."""
+
+import json
+import math
+
+from django.core.management.base import BaseCommand, CommandError
+
+from registry.evaluation import ModelProfile, evaluate
+from registry.models import AIModel
+
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(CommandError):
+    def __init__(self, message):
+        super().__init__(message, returncode=EXIT_BAD_INPUT)
+
+
+def _figure(name):
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise BadInput(f"{name} must be a number such as 3.8e25, not {raw!r}") from None
+        if not math.isfinite(value) or value < 0:
+            raise BadInput(f"{name} must be a finite number of zero or more, not {raw!r}")
+        return value
+
+    return parse
+
+
+def _finding(raw: str) -> tuple[str, bool]:
+    key, _, verdict = raw.partition("=")
+    verdict = verdict.strip().lower()
+    if not key or verdict not in ("reached", "yes", "not_reached", "no"):
+        raise BadInput(f"--finding takes THRESHOLD_SLUG_OR_DOMAIN=reached|not_reached, not {raw!r}")
+    return key.strip(), verdict in ("reached", "yes")
+
+
+class Command(BaseCommand):
+    help = (
+        "Say which approved capability thresholds a model triggers, does not trigger, or cannot be judged on."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--training-compute", dest="training_compute_flop", metavar="FLOP")
+        parser.add_argument("--training-cost-usd", dest="training_cost_usd", metavar="USD")
+        parser.add_argument("--developer-revenue-usd", dest="developer_revenue_usd", metavar="USD")
+        parser.add_argument("--parameters", dest="parameters", metavar="N")
+        parser.add_argument("--cluster-ops-per-second", dest="cluster_ops_per_second", metavar="OPS")
+        parser.add_argument("--bio", action="store_true", help="Trained mainly on biological sequence data.")
+        parser.add_argument(
+            "--finding",
+            action="append",
+            default=[],
+            metavar="SLUG=reached|not_reached",
+            help="A capability finding for a threshold (or a whole domain, e.g. cyber=not_reached).",
+        )
+        parser.add_argument("--model", help="Start from a reference model's known figures, by name.")
+        parser.add_argument("--json", action="store_true", help="Print a JSON list instead of a table.")
+
+    def handle(self, *args, **options):
+        profile = self._profile(options)
+        evaluations = evaluate(profile)
+        if options["json"]:
+            self.stdout.write(json.dumps([e.as_dict() for e in evaluations], indent=2))
+            return
+        self._table(evaluations)
+
+    def _profile(self, options) -> dict:
+        figures = {}
+        if options["model"]:
+            model = AIModel.objects.filter(name__iexact=options["model"]).first()
+            if model is None:
+                raise BadInput(f"unknown model {options['model']!r}: see the reference models in the admin")
+            figures = {"training_compute_flop": model.training_compute_flop, "parameters": model.parameters}
+        for name in ("training_compute_flop", "training_cost_usd", "developer_revenue_usd", "parameters",
+                     "cluster_ops_per_second"):  # fmt: skip
+            if options[name] is not None:
+                figures[name] = _figure("--" + name.replace("_flop", "").replace("_", "-"))(options[name])
+        findings = dict(_finding(raw) for raw in options["finding"])
+        return ModelProfile(
+            **figures, bio_sequence_data=True if options["bio"] else None, capability_findings=findings
+        )
+
+    def _table(self, evaluations):
+        order = {"triggered": 0, "undetermined": 1, "not_triggered": 2}
+        rows = sorted(evaluations, key=lambda e: (order[e.result], not e.in_force, e.threshold.slug))
+        header = f"{'RESULT':<14} {'IN FORCE':<8} {'MARGIN':>7}  {'JURIS.':<6} THRESHOLD"
+        self.stdout.write(header)
+        for evaluation in rows:
+            instrument = evaluation.instrument
+            margin = "" if evaluation.margin_oom is None else f"{evaluation.margin_oom:+.2f}"
+            missing = f"  (missing: {', '.join(evaluation.missing)})" if evaluation.missing else ""
+            self.stdout.write(
+                f"{evaluation.result:<14} {'yes' if evaluation.in_force else 'no':<8} {margin:>7}  "
+                f"{(instrument.jurisdiction.code if instrument.jurisdiction else '-'):<6} "
+                f"{instrument}: {evaluation.threshold.name}{missing}"
+            )
+        counts = {result: sum(e.result == result for e in evaluations) for result in order}
+        self.stdout.write(
+            f"\n{counts['triggered']} triggered, {counts['not_triggered']} not triggered, "
+            f"{counts['undetermined']} undetermined. MARGIN is orders of magnitude from the nearest figure."
+        )

@@ -1,0 +1,392 @@
+"""The registry's data: jurisdictions, instruments and their timeline, thresholds and reference models."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from registry import formatting
+from registry.vocabulary import (
+    APPLYING_STATUSES,
+    CHALLENGE_DEFINITIONS,
+    ENDED_STATUSES,
+    HARM_METRICS,
+    ChallengeCode,
+    Confidence,
+    Domain,
+    EstimateConfidence,
+    InstrumentKind,
+    InstrumentStatus,
+    Metric,
+    Operator,
+    Origin,
+    ReviewStatus,
+    choice_values,
+)
+
+
+def _one_of(field: str, choices) -> Q:
+    return Q(**{f"{field}__in": choice_values(choices)})
+
+
+class Challenge(models.Model):
+    """One of the three challenges of governing superintelligence; the rows are made by a migration."""
+
+    code = models.CharField(primary_key=True, max_length=32, choices=ChallengeCode.choices)
+    name = models.CharField(max_length=64)
+    definition = models.TextField()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=_one_of("code", ChallengeCode), name="challenge_known")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def ensure_all(cls):
+        for code in ChallengeCode:
+            cls.objects.update_or_create(
+                code=code.value, defaults={"name": code.label, "definition": CHALLENGE_DEFINITIONS[code]}
+            )
+
+
+class Jurisdiction(models.Model):
+    code = models.CharField(max_length=8, unique=True, help_text="EU, US, US-CA, GB, INTL …")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class InstrumentQuerySet(models.QuerySet):
+    def in_force(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(
+            Q(status__in=APPLYING_STATUSES),
+            Q(effective_on__isnull=True) | Q(effective_on__lte=on),
+            Q(ended_on__isnull=True) | Q(ended_on__gt=on),
+        )
+
+    def for_jurisdiction(self, code):
+        return self.filter(jurisdiction__code=code)
+
+
+class Instrument(models.Model):
+    """A law, bill, order, regulation, standard, lab framework, commitment, declaration or proposal."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=InstrumentKind.choices)
+    title = models.CharField(max_length=300)
+    short_name = models.CharField(max_length=120, blank=True)
+    issuer = models.CharField(max_length=200)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="instruments",
+        help_text="Empty for a company's own framework: its issuer is the organisation.",
+    )
+    status = models.CharField(max_length=20, choices=InstrumentStatus.choices)
+    introduced_on = models.DateField(null=True, blank=True)
+    adopted_on = models.DateField(null=True, blank=True)
+    effective_on = models.DateField(null=True, blank=True, help_text="From when it applies.")
+    ended_on = models.DateField(
+        null=True, blank=True, help_text="When it was vetoed, revoked, superseded or withdrawn."
+    )
+    source_url = models.URLField(max_length=500)
+    summary = models.TextField(help_text="What it is and requires, in this project's own words.")
+    challenges = models.ManyToManyField(Challenge, blank=True, related_name="instruments")
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="superseded_by"
+    )
+    confidence = models.CharField(max_length=10, choices=Confidence.choices, default=Confidence.VERIFIED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[challenges])
+
+    objects = InstrumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["short_name", "title"]
+        constraints = [
+            models.CheckConstraint(condition=_one_of("kind", InstrumentKind), name="instrument_kind_known"),
+            models.CheckConstraint(
+                condition=_one_of("status", InstrumentStatus), name="instrument_status_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=ENDED_STATUSES) | Q(ended_on__isnull=False),
+                name="instrument_ended_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(status__in=ENDED_STATUSES),
+                name="instrument_end_date_only_when_ended",
+            ),
+            models.CheckConstraint(
+                condition=~Q(supersedes=models.F("id")), name="instrument_does_not_supersede_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return self.short_name or self.title
+
+    def get_absolute_url(self):
+        return reverse("instrument-detail", args=[self.slug])
+
+    def is_in_force(self, on=None) -> bool:
+        on = on or timezone.localdate()
+        return (
+            self.status in APPLYING_STATUSES
+            and (self.effective_on is None or self.effective_on <= on)
+            and (self.ended_on is None or self.ended_on > on)
+        )
+
+    @property
+    def in_force(self) -> bool:
+        return self.is_in_force()
+
+    @property
+    def is_binding(self) -> bool:
+        return self.status != InstrumentStatus.VOLUNTARY and self.kind in (
+            InstrumentKind.LAW,
+            InstrumentKind.REGULATION,
+            InstrumentKind.EXECUTIVE_ORDER,
+        )
+
+    def clean(self):
+        if self.status in ENDED_STATUSES and not self.ended_on:
+            raise ValidationError(
+                {"ended_on": "Give the date it was vetoed, revoked, superseded or withdrawn."}
+            )
+        if self.ended_on and self.status not in ENDED_STATUSES:
+            raise ValidationError(
+                {"ended_on": "Only a vetoed, revoked, superseded or withdrawn instrument ends."}
+            )
+
+    def record_status(self, *, on, note: str = "") -> "StatusEvent":
+        """Put the current status on the timeline (once per day and status)."""
+        event, _ = StatusEvent.objects.get_or_create(
+            instrument=self, date=on, status=self.status, defaults={"note": note}
+        )
+        return event
+
+    def change_status(self, status: str, *, on, note: str = "") -> "StatusEvent":
+        """Move to a new status and record it on the timeline."""
+        self.status = status
+        self.ended_on = (self.ended_on or on) if status in ENDED_STATUSES else None
+        self.save()
+        return self.record_status(on=on, note=note)
+
+
+class StatusEvent(models.Model):
+    """One dated step of an instrument's status timeline."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="timeline")
+    date = models.DateField()
+    status = models.CharField(max_length=20, choices=InstrumentStatus.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["instrument", "date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "date", "status"], name="status_event_unique_per_day"
+            ),
+            models.CheckConstraint(condition=_one_of("status", InstrumentStatus), name="status_event_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.date}: {self.get_status_display()}"
+
+
+class ThresholdQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(review_status=ReviewStatus.APPROVED)
+
+    def awaiting_review(self):
+        return self.filter(review_status__in=[ReviewStatus.CANDIDATE, ReviewStatus.IN_REVIEW])
+
+    def in_force(self, on=None):
+        return self.filter(instrument__in=Instrument.objects.in_force(on))
+
+    def for_jurisdiction(self, code):
+        return self.filter(instrument__jurisdiction__code=code)
+
+    def on_metric(self, metric):
+        return self.filter(conditions__metric=metric).distinct()
+
+    def for_evaluation(self):
+        """Approved thresholds on a model's attributes, with what the evaluator reads already joined."""
+        return (
+            self.approved()
+            .exclude(conditions__metric__in=HARM_METRICS)
+            .select_related("instrument__jurisdiction")
+            .prefetch_related("conditions")
+        )
+
+
+class CapabilityThreshold(models.Model):
+    """A level above which a rule or framework starts to apply; all of its conditions must hold."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="thresholds")
+    slug = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(max_length=300)
+    domain = models.CharField(max_length=20, choices=Domain.choices, default=Domain.GENERAL)
+    obligations = models.TextField(blank=True, help_text="What starts once the threshold is met.")
+    challenges = models.ManyToManyField(Challenge, blank=True, related_name="thresholds")
+    locator = models.CharField(max_length=120, blank=True, help_text="Article or section, e.g. Art. 51(2).")
+    source_url = models.URLField(max_length=500, blank=True)
+    notes = models.TextField(blank=True)
+    confidence = models.CharField(max_length=10, choices=Confidence.choices, default=Confidence.VERIFIED)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.STAFF)
+    review_status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.CANDIDATE
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[challenges])
+
+    objects = ThresholdQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["instrument__short_name", "name"]
+        permissions = [("review_capabilitythreshold", "Can approve or reject capability thresholds")]
+        constraints = [
+            models.CheckConstraint(condition=_one_of("domain", Domain), name="threshold_domain_known"),
+            models.CheckConstraint(
+                condition=_one_of("review_status", ReviewStatus), name="threshold_review_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_status__in=[ReviewStatus.CANDIDATE, ReviewStatus.IN_REVIEW])
+                | Q(reviewed_at__isnull=False),
+                name="threshold_decision_has_time",
+            ),
+        ]
+        indexes = [
+            # The admin review queue and the public lists filter on review status.
+            models.Index(fields=["review_status", "-updated_at"], name="threshold_review_queue"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("threshold-detail", args=[self.slug])
+
+    @property
+    def in_force(self) -> bool:
+        return self.instrument.is_in_force()
+
+    def conditions_display(self) -> str:
+        return " AND ".join(str(condition) for condition in self.conditions.all()) or "(no conditions)"
+
+    def is_triggered_by(self, profile):
+        from registry.evaluation import evaluate_threshold
+
+        return evaluate_threshold(self, profile)
+
+
+class ThresholdCondition(models.Model):
+    """One test on one metric: value is in the metric's single unit; `unit` is how the source states it."""
+
+    threshold = models.ForeignKey(CapabilityThreshold, on_delete=models.CASCADE, related_name="conditions")
+    metric = models.CharField(max_length=30, choices=Metric.choices)
+    operator = models.CharField(max_length=3, choices=Operator.choices)
+    value = models.FloatField(help_text="In the metric's unit: FLOP, USD, op/s, a count, or a rank.")
+    unit = models.CharField(max_length=80, blank=True, help_text="The unit as the source states it.")
+    level = models.CharField(
+        max_length=120, blank=True, help_text="For capability levels: the level's label."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["threshold", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=_one_of("metric", Metric), name="condition_metric_known"),
+            models.CheckConstraint(condition=_one_of("operator", Operator), name="condition_operator_known"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="condition_value_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(metric=Metric.CAPABILITY_LEVEL) | (Q(value__gte=1) & ~Q(level="")),
+                name="condition_capability_level_has_rank_and_label",
+            ),
+            models.UniqueConstraint(
+                fields=["threshold", "metric", "operator"], name="condition_unique_per_threshold"
+            ),
+        ]
+        indexes = [
+            # "compute thresholds at or below 10^25": filter by metric, range on value.
+            models.Index(fields=["metric", "value"], name="condition_metric_value"),
+        ]
+
+    def __str__(self):
+        return f"{Operator(self.operator).label} {formatting.figure(self.metric, self.value, self.level)}"
+
+    def clean(self):
+        if self.metric == Metric.CAPABILITY_LEVEL and (
+            self.value is None or self.value < 1 or not self.level
+        ):
+            raise ValidationError(
+                "A capability level needs a label and a rank of 1 or more (its place in the scale)."
+            )
+
+    def holds_for(self, value: float) -> bool:
+        return Operator(self.operator).compare(value, self.value)
+
+
+class AIModelQuerySet(models.QuerySet):
+    def with_compute(self):
+        return self.filter(training_compute_flop__isnull=False)
+
+
+class AIModel(models.Model):
+    """A reference model with its estimated training compute (Epoch AI's data unless stated)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    developer = models.CharField(max_length=300, blank=True)
+    released = models.DateField(null=True, blank=True)
+    parameters = models.FloatField(null=True, blank=True)
+    training_compute_flop = models.FloatField(null=True, blank=True)
+    confidence = models.CharField(
+        max_length=12, choices=EstimateConfidence.choices, default=EstimateConfidence.UNKNOWN
+    )
+    country = models.CharField(max_length=200, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+
+    objects = AIModelQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "AI model"
+        ordering = ["-training_compute_flop", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(training_compute_flop__isnull=True) | Q(training_compute_flop__gt=0),
+                name="model_compute_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(parameters__isnull=True) | Q(parameters__gt=0), name="model_parameters_positive"
+            ),
+            models.CheckConstraint(
+                condition=_one_of("confidence", EstimateConfidence), name="model_confidence_known"
+            ),
+        ]
+        indexes = [
+            # The forecast and the chart read models in release order.
+            models.Index(fields=["released"], name="model_released"),
+        ]
+
+    def __str__(self):
+        return self.name

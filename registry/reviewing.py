@@ -1,0 +1,43 @@
+"""The review workflow for capability thresholds: approve, reject with a note, or send back to review."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from registry.models import CapabilityThreshold
+from registry.vocabulary import ReviewStatus
+
+REVIEW_PERMISSION = "registry.review_capabilitythreshold"
+
+
+def can_review(user) -> bool:
+    return bool(user and user.is_active and user.is_staff and user.has_perm(REVIEW_PERMISSION))
+
+
+def _decide(threshold: CapabilityThreshold, *, reviewer, status: str, note: str, reason: str):
+    if not can_review(reviewer):
+        raise PermissionDenied("Only staff with the review permission may approve or reject thresholds.")
+    threshold.review_status = status
+    threshold.reviewed_by = reviewer
+    threshold.reviewed_at = timezone.now()
+    threshold.review_note = note
+    threshold._change_reason = reason
+    threshold.save(update_fields=["review_status", "reviewed_by", "reviewed_at", "review_note", "updated_at"])
+    return threshold
+
+
+def approve(*, threshold: CapabilityThreshold, reviewer, note: str = ""):
+    return _decide(threshold, reviewer=reviewer, status=ReviewStatus.APPROVED, note=note, reason="approved")
+
+
+def reject(*, threshold: CapabilityThreshold, reviewer, note: str):
+    if not note.strip():
+        raise ValidationError("Say why the threshold is rejected.")
+    return _decide(
+        threshold, reviewer=reviewer, status=ReviewStatus.REJECTED, note=note.strip(), reason="rejected"
+    )
+
+
+def send_back(*, threshold: CapabilityThreshold, reviewer, note: str = ""):
+    return _decide(
+        threshold, reviewer=reviewer, status=ReviewStatus.IN_REVIEW, note=note, reason="sent back to review"
+    )

@@ -1,0 +1,54 @@
+"""The public site's registry pages: thresholds side by side, an instrument, a threshold."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from registry.models import CapabilityThreshold, Instrument, ThresholdCondition
+from registry.vocabulary import Metric
+
+
+def _approved_thresholds():
+    return (
+        CapabilityThreshold.objects.approved()
+        .select_related("instrument__jurisdiction")
+        .prefetch_related(Prefetch("conditions", queryset=ThresholdCondition.objects.order_by("pk")))
+    )
+
+
+def home(request):
+    """Approved thresholds grouped by the metric of their first condition, lowest figure first."""
+    groups = {metric: [] for metric in Metric}
+    for threshold in _approved_thresholds():
+        conditions = list(threshold.conditions.all())
+        if conditions:
+            groups[Metric(conditions[0].metric)].append((conditions[0].value, threshold))
+    today = timezone.localdate()
+    sections = [
+        {
+            "metric": metric,
+            "rows": [
+                {"threshold": threshold, "in_force": threshold.instrument.is_in_force(today)}
+                for _value, threshold in sorted(rows, key=lambda pair: (pair[0], pair[1].slug))
+            ],
+        }
+        for metric, rows in groups.items()
+        if rows
+    ]
+    return render(request, "registry/home.html", {"sections": sections, "today": today})
+
+
+def instrument_detail(request, slug):
+    instrument = get_object_or_404(
+        Instrument.objects.select_related("jurisdiction", "supersedes").prefetch_related(
+            "challenges", "timeline"
+        ),
+        slug=slug,
+    )
+    thresholds = _approved_thresholds().filter(instrument=instrument)
+    return render(request, "registry/instrument.html", {"instrument": instrument, "thresholds": thresholds})
+
+
+def threshold_detail(request, slug):
+    threshold = get_object_or_404(_approved_thresholds().prefetch_related("challenges"), slug=slug)
+    return render(request, "registry/threshold.html", {"threshold": threshold})

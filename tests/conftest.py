@@ -1,0 +1,26 @@
+"""Shared fixtures."""
+
+import pytest
+from django.contrib.auth.models import Permission
+
+
+@pytest.fixture
+def reviewer(django_user_model):
+    user = django_user_model.objects.create_user("reviewer", password="pw-reviewer-1", is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(codename="review_capabilitythreshold"),
+        Permission.objects.get(codename="view_capabilitythreshold"),
+        Permission.objects.get(codename="change_capabilitythreshold"),
+    )
+    return user
+
+
+@pytest.fixture
+def editor(django_user_model):
+    """Staff who may edit thresholds but not approve or reject them."""
+    user = django_user_model.objects.create_user("editor", password="pw-editor-1", is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(codename="view_capabilitythreshold"),
+        Permission.objects.get(codename="change_capabilitythreshold"),
+    )
+    return user

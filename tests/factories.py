@@ -1,0 +1,57 @@
+"""Small builders for test data: each test makes the rows it needs."""
+
+import datetime
+import itertools
+
+from django.utils import timezone
+
+from registry.models import CapabilityThreshold, Instrument, Jurisdiction, ThresholdCondition
+from registry.vocabulary import Operator, ReviewStatus
+
+_numbers = itertools.count(1)
+
+
+def jurisdiction(code="EU", name="European Union"):
+    return Jurisdiction.objects.get_or_create(code=code, defaults={"name": name})[0]
+
+
+def instrument(**fields):
+    n = next(_numbers)
+    values = {
+        "slug": f"instrument-{n}",
+        "kind": "law",
+        "title": f"Test act {n}",
+        "short_name": f"Act {n}",
+        "issuer": "A test legislature",
+        "jurisdiction": jurisdiction(),
+        "status": "in_force",
+        "effective_on": datetime.date(2024, 8, 1),
+        "source_url": "https://example.org/act",
+        "summary": "A test instrument.",
+    }
+    values.update(fields)
+    return Instrument.objects.create(**values)
+
+
+def threshold(*conditions, instrument_=None, review_status=ReviewStatus.APPROVED, **fields):
+    """conditions: (metric, operator symbol, value) or (metric, symbol, rank, level) tuples."""
+    n = next(_numbers)
+    values = {
+        "instrument": instrument_ or instrument(),
+        "slug": f"threshold-{n}",
+        "name": f"Test threshold {n}",
+        "review_status": review_status,
+        "reviewed_at": timezone.now() if review_status in ("approved", "rejected") else None,
+        "obligations": "Notify the regulator.",
+    }
+    values.update(fields)
+    row = CapabilityThreshold.objects.create(**values)
+    for metric, symbol, value, *level in conditions:
+        ThresholdCondition.objects.create(
+            threshold=row,
+            metric=metric,
+            operator=Operator.from_symbol(symbol),
+            value=value,
+            level=level[0] if level else "",
+        )
+    return row

@@ -1,0 +1,1 @@
+"""The tracker app: pulls policy documents from public sources and tags them against the three challenges."""
