@@ -50,9 +50,7 @@ def env_database(name: str, default: str) -> dict:
 
     raw = os.environ.get(name) or default
     if not raw.startswith(("postgres://", "postgresql://", "pgsql://", "sqlite://")):
-        raise ImproperlyConfigured(
-            f"{name} must be a postgresql:// or sqlite:/// URL, not {raw.split('://')[0]!r}"
-        )
+        raise ImproperlyConfigured(f"{name} must be a postgresql:// or sqlite:/// URL, not {raw.split('://')[0]!r}")
     try:
         config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
     except ValueError as error:

@@ -135,9 +135,7 @@ class MetricFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(
-                pk__in=ThresholdCondition.objects.filter(metric=self.value()).values("threshold")
-            )
+            return queryset.filter(pk__in=ThresholdCondition.objects.filter(metric=self.value()).values("threshold"))
         return queryset
 
 

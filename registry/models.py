@@ -41,9 +41,7 @@ class Challenge(models.Model):
 
     class Meta:
         ordering = ["code"]
-        constraints = [
-            models.CheckConstraint(condition=_one_of("code", ChallengeCode), name="challenge_known")
-        ]
+        constraints = [models.CheckConstraint(condition=_one_of("code", ChallengeCode), name="challenge_known")]
 
     def __str__(self):
         return self.name
@@ -120,9 +118,7 @@ class Instrument(models.Model):
         ordering = ["short_name", "title"]
         constraints = [
             models.CheckConstraint(condition=_one_of("kind", InstrumentKind), name="instrument_kind_known"),
-            models.CheckConstraint(
-                condition=_one_of("status", InstrumentStatus), name="instrument_status_known"
-            ),
+            models.CheckConstraint(condition=_one_of("status", InstrumentStatus), name="instrument_status_known"),
             models.CheckConstraint(
                 condition=~Q(status__in=ENDED_STATUSES) | Q(ended_on__isnull=False),
                 name="instrument_ended_has_date",
@@ -164,13 +160,9 @@ class Instrument(models.Model):
 
     def clean(self):
         if self.status in ENDED_STATUSES and not self.ended_on:
-            raise ValidationError(
-                {"ended_on": "Give the date it was vetoed, revoked, superseded or withdrawn."}
-            )
+            raise ValidationError({"ended_on": "Give the date it was vetoed, revoked, superseded or withdrawn."})
         if self.ended_on and self.status not in ENDED_STATUSES:
-            raise ValidationError(
-                {"ended_on": "Only a vetoed, revoked, superseded or withdrawn instrument ends."}
-            )
+            raise ValidationError({"ended_on": "Only a vetoed, revoked, superseded or withdrawn instrument ends."})
 
     def record_status(self, *, on, note: str = "") -> "StatusEvent":
         """Put the current status on the timeline (once per day and status)."""
@@ -198,9 +190,7 @@ class StatusEvent(models.Model):
     class Meta:
         ordering = ["instrument", "date", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["instrument", "date", "status"], name="status_event_unique_per_day"
-            ),
+            models.UniqueConstraint(fields=["instrument", "date", "status"], name="status_event_unique_per_day"),
             models.CheckConstraint(condition=_one_of("status", InstrumentStatus), name="status_event_known"),
         ]
 
@@ -248,9 +238,7 @@ class CapabilityThreshold(models.Model):
     notes = models.TextField(blank=True)
     confidence = models.CharField(max_length=10, choices=Confidence.choices, default=Confidence.VERIFIED)
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.STAFF)
-    review_status = models.CharField(
-        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.CANDIDATE
-    )
+    review_status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.CANDIDATE)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -308,9 +296,7 @@ class ThresholdCondition(models.Model):
     operator = models.CharField(max_length=3, choices=Operator.choices)
     value = models.FloatField(help_text="In the metric's unit: FLOP, USD, op/s, a count, or a rank.")
     unit = models.CharField(max_length=80, blank=True, help_text="The unit as the source states it.")
-    level = models.CharField(
-        max_length=120, blank=True, help_text="For capability levels: the level's label."
-    )
+    level = models.CharField(max_length=120, blank=True, help_text="For capability levels: the level's label.")
     history = HistoricalRecords()
 
     class Meta:
@@ -323,9 +309,7 @@ class ThresholdCondition(models.Model):
                 condition=~Q(metric=Metric.CAPABILITY_LEVEL) | (Q(value__gte=1) & ~Q(level="")),
                 name="condition_capability_level_has_rank_and_label",
             ),
-            models.UniqueConstraint(
-                fields=["threshold", "metric", "operator"], name="condition_unique_per_threshold"
-            ),
+            models.UniqueConstraint(fields=["threshold", "metric", "operator"], name="condition_unique_per_threshold"),
         ]
         indexes = [
             # "compute thresholds at or below 10^25": filter by metric, range on value.
@@ -336,12 +320,8 @@ class ThresholdCondition(models.Model):
         return f"{Operator(self.operator).label} {formatting.figure(self.metric, self.value, self.level)}"
 
     def clean(self):
-        if self.metric == Metric.CAPABILITY_LEVEL and (
-            self.value is None or self.value < 1 or not self.level
-        ):
-            raise ValidationError(
-                "A capability level needs a label and a rank of 1 or more (its place in the scale)."
-            )
+        if self.metric == Metric.CAPABILITY_LEVEL and (self.value is None or self.value < 1 or not self.level):
+            raise ValidationError("A capability level needs a label and a rank of 1 or more (its place in the scale).")
 
     def holds_for(self, value: float) -> bool:
         return Operator(self.operator).compare(value, self.value)
@@ -360,9 +340,7 @@ class AIModel(models.Model):
     released = models.DateField(null=True, blank=True)
     parameters = models.FloatField(null=True, blank=True)
     training_compute_flop = models.FloatField(null=True, blank=True)
-    confidence = models.CharField(
-        max_length=12, choices=EstimateConfidence.choices, default=EstimateConfidence.UNKNOWN
-    )
+    confidence = models.CharField(max_length=12, choices=EstimateConfidence.choices, default=EstimateConfidence.UNKNOWN)
     country = models.CharField(max_length=200, blank=True)
     source_url = models.URLField(max_length=500, blank=True)
 
@@ -379,9 +357,7 @@ class AIModel(models.Model):
             models.CheckConstraint(
                 condition=Q(parameters__isnull=True) | Q(parameters__gt=0), name="model_parameters_positive"
             ),
-            models.CheckConstraint(
-                condition=_one_of("confidence", EstimateConfidence), name="model_confidence_known"
-            ),
+            models.CheckConstraint(condition=_one_of("confidence", EstimateConfidence), name="model_confidence_known"),
         ]
         indexes = [
             # The forecast and the chart read models in release order.

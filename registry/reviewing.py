@@ -32,12 +32,8 @@ def approve(*, threshold: CapabilityThreshold, reviewer, note: str = ""):
 def reject(*, threshold: CapabilityThreshold, reviewer, note: str):
     if not note.strip():
         raise ValidationError("Say why the threshold is rejected.")
-    return _decide(
-        threshold, reviewer=reviewer, status=ReviewStatus.REJECTED, note=note.strip(), reason="rejected"
-    )
+    return _decide(threshold, reviewer=reviewer, status=ReviewStatus.REJECTED, note=note.strip(), reason="rejected")
 
 
 def send_back(*, threshold: CapabilityThreshold, reviewer, note: str = ""):
-    return _decide(
-        threshold, reviewer=reviewer, status=ReviewStatus.IN_REVIEW, note=note, reason="sent back to review"
-    )
+    return _decide(threshold, reviewer=reviewer, status=ReviewStatus.IN_REVIEW, note=note, reason="sent back to review")

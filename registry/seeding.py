@@ -308,9 +308,7 @@ def seed_models(path: Path, report: SeedReport):
             "developer": row.get("developer") or "",
             "released": _date(entry, "released", row.get("released")),
             "parameters": _number(entry, "parameters", row.get("parameters")),
-            "training_compute_flop": _number(
-                entry, "training_compute_flop", row.get("training_compute_flop")
-            ),
+            "training_compute_flop": _number(entry, "training_compute_flop", row.get("training_compute_flop")),
             "confidence": _choice(entry, "confidence", confidence, EstimateConfidence),
             "country": row.get("country") or "",
             "source_url": row.get("source_url") or "",

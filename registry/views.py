@@ -40,9 +40,7 @@ def home(request):
 
 def instrument_detail(request, slug):
     instrument = get_object_or_404(
-        Instrument.objects.select_related("jurisdiction", "supersedes").prefetch_related(
-            "challenges", "timeline"
-        ),
+        Instrument.objects.select_related("jurisdiction", "supersedes").prefetch_related("challenges", "timeline"),
         slug=slug,
     )
     thresholds = _approved_thresholds().filter(instrument=instrument)

@@ -24,3 +24,12 @@ def editor(django_user_model):
         Permission.objects.get(codename="change_capabilitythreshold"),
     )
     return user
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Tests render pages without running collectstatic first."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

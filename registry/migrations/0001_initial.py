@@ -19,9 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("code", models.CharField(help_text="EU, US, US-CA, GB, INTL …", max_length=8, unique=True)),
                 ("name", models.CharField(max_length=100)),
@@ -35,9 +33,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=200, unique=True)),
                 ("developer", models.CharField(blank=True, max_length=300)),
@@ -74,15 +70,11 @@ class Migration(migrations.Migration):
                         name="model_compute_positive",
                     ),
                     models.CheckConstraint(
-                        condition=models.Q(
-                            ("parameters__isnull", True), ("parameters__gt", 0), _connector="OR"
-                        ),
+                        condition=models.Q(("parameters__isnull", True), ("parameters__gt", 0), _connector="OR"),
                         name="model_parameters_positive",
                     ),
                     models.CheckConstraint(
-                        condition=models.Q(
-                            ("confidence__in", ["confident", "likely", "speculative", "unknown"])
-                        ),
+                        condition=models.Q(("confidence__in", ["confident", "likely", "speculative", "unknown"])),
                         name="model_confidence_known",
                     ),
                 ],
@@ -122,9 +114,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("slug", models.SlugField(max_length=120, unique=True)),
                 ("name", models.CharField(max_length=300)),
@@ -153,9 +143,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "locator",
-                    models.CharField(
-                        blank=True, help_text="Article or section, e.g. Art. 51(2).", max_length=120
-                    ),
+                    models.CharField(blank=True, help_text="Article or section, e.g. Art. 51(2).", max_length=120),
                 ),
                 ("source_url", models.URLField(blank=True, max_length=500)),
                 ("notes", models.TextField(blank=True)),
@@ -213,9 +201,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["instrument__short_name", "name"],
-                "permissions": [
-                    ("review_capabilitythreshold", "Can approve or reject capability thresholds")
-                ],
+                "permissions": [("review_capabilitythreshold", "Can approve or reject capability thresholds")],
             },
         ),
         migrations.CreateModel(
@@ -252,9 +238,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "locator",
-                    models.CharField(
-                        blank=True, help_text="Article or section, e.g. Art. 51(2).", max_length=120
-                    ),
+                    models.CharField(blank=True, help_text="Article or section, e.g. Art. 51(2).", max_length=120),
                 ),
                 ("source_url", models.URLField(blank=True, max_length=500)),
                 ("notes", models.TextField(blank=True)),
@@ -300,9 +284,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -455,9 +437,7 @@ class Migration(migrations.Migration):
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -514,24 +494,18 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "unit",
-                    models.CharField(
-                        blank=True, help_text="The unit as the source states it.", max_length=80
-                    ),
+                    models.CharField(blank=True, help_text="The unit as the source states it.", max_length=80),
                 ),
                 (
                     "level",
-                    models.CharField(
-                        blank=True, help_text="For capability levels: the level's label.", max_length=120
-                    ),
+                    models.CharField(blank=True, help_text="For capability levels: the level's label.", max_length=120),
                 ),
                 ("history_id", models.AutoField(primary_key=True, serialize=False)),
                 ("history_date", models.DateTimeField(db_index=True)),
                 ("history_change_reason", models.CharField(max_length=100, null=True)),
                 (
                     "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
                 ),
                 (
                     "history_user",
@@ -567,9 +541,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("slug", models.SlugField(max_length=120, unique=True)),
                 (
@@ -762,9 +734,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("date", models.DateField()),
                 (
@@ -802,9 +772,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "metric",
@@ -836,15 +804,11 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "unit",
-                    models.CharField(
-                        blank=True, help_text="The unit as the source states it.", max_length=80
-                    ),
+                    models.CharField(blank=True, help_text="The unit as the source states it.", max_length=80),
                 ),
                 (
                     "level",
-                    models.CharField(
-                        blank=True, help_text="For capability levels: the level's label.", max_length=120
-                    ),
+                    models.CharField(blank=True, help_text="For capability levels: the level's label.", max_length=120),
                 ),
                 (
                     "threshold",

@@ -21,9 +21,7 @@ def test_it_refuses_an_unknown_metric():
     threshold = factories.threshold()
     _refused(
         "condition_metric_known",
-        lambda: ThresholdCondition.objects.create(
-            threshold=threshold, metric="vibes", operator="gt", value=1
-        ),
+        lambda: ThresholdCondition.objects.create(threshold=threshold, metric="vibes", operator="gt", value=1),
     )
 
 
@@ -90,16 +88,12 @@ def test_it_refuses_two_identical_timeline_events():
     StatusEvent.objects.create(instrument=instrument, date=datetime.date(2024, 8, 1), status="in_force")
     _refused(
         "status_event_unique_per_day",
-        lambda: StatusEvent.objects.create(
-            instrument=instrument, date=datetime.date(2024, 8, 1), status="in_force"
-        ),
+        lambda: StatusEvent.objects.create(instrument=instrument, date=datetime.date(2024, 8, 1), status="in_force"),
     )
 
 
 def test_it_refuses_a_model_with_zero_compute():
-    _refused(
-        "model_compute_positive", lambda: AIModel.objects.create(name="Nothing", training_compute_flop=0)
-    )
+    _refused("model_compute_positive", lambda: AIModel.objects.create(name="Nothing", training_compute_flop=0))
 
 
 def test_instrument_slugs_are_unique():

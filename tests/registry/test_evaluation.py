@@ -69,27 +69,16 @@ def test_a_conjunction_with_one_met_and_one_unknown_condition_is_undetermined():
 
 def test_the_biological_sequence_flag_is_a_condition_of_its_own():
     bio = factories.threshold(("training_compute_flop", ">", 1e23), ("bio_sequence_data", "=", 1))
-    assert (
-        _result(bio, ModelProfile(training_compute_flop=5e23, bio_sequence_data=True)).result == "triggered"
-    )
-    assert (
-        _result(bio, ModelProfile(training_compute_flop=5e23, bio_sequence_data=False)).result
-        == "not_triggered"
-    )
+    assert _result(bio, ModelProfile(training_compute_flop=5e23, bio_sequence_data=True)).result == "triggered"
+    assert _result(bio, ModelProfile(training_compute_flop=5e23, bio_sequence_data=False)).result == "not_triggered"
     assert _result(bio, ModelProfile(training_compute_flop=5e23)).missing == ["bio_sequence_data"]
 
 
 def test_reaching_a_capability_level_implies_the_lower_levels_of_the_same_framework():
     framework = factories.instrument(kind="framework", status="voluntary", jurisdiction=None)
-    level3 = factories.threshold(
-        ("capability_level", ">=", 3, "CBRN-3"), instrument_=framework, domain="cbrn"
-    )
-    level4 = factories.threshold(
-        ("capability_level", ">=", 4, "CBRN-4"), instrument_=framework, domain="cbrn"
-    )
-    found4 = {
-        r.threshold: r.result for r in evaluate(ModelProfile(capability_findings={level4.slug: True}), on=DAY)
-    }
+    level3 = factories.threshold(("capability_level", ">=", 3, "CBRN-3"), instrument_=framework, domain="cbrn")
+    level4 = factories.threshold(("capability_level", ">=", 4, "CBRN-4"), instrument_=framework, domain="cbrn")
+    found4 = {r.threshold: r.result for r in evaluate(ModelProfile(capability_findings={level4.slug: True}), on=DAY)}
     assert found4 == {level3: "triggered", level4: "triggered"}
     ruled_out3 = evaluate(ModelProfile(capability_findings={level3.slug: False}), on=DAY)
     assert {r.threshold: r.result for r in ruled_out3} == {level3: "not_triggered", level4: "not_triggered"}
@@ -110,9 +99,7 @@ def test_evaluate_covers_approved_thresholds_only_and_reports_whether_each_is_in
     factories.threshold(("training_compute_flop", ">", 1e20), review_status="rejected")
     revoked = factories.threshold(
         ("training_compute_flop", ">", 1e26),
-        instrument_=factories.instrument(
-            kind="executive_order", status="revoked", ended_on=datetime.date(2025, 1, 20)
-        ),
+        instrument_=factories.instrument(kind="executive_order", status="revoked", ended_on=datetime.date(2025, 1, 20)),
     )
     results = {r.threshold: r for r in evaluate(ModelProfile(training_compute_flop=3e26), on=DAY)}
     assert set(results) == {approved, revoked}

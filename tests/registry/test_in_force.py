@@ -29,9 +29,7 @@ def test_a_revoked_order_is_in_force_only_before_its_revocation():
 
 
 def test_a_vetoed_bill_and_a_proposal_are_never_in_force():
-    vetoed = factories.instrument(
-        kind="bill", status="vetoed", effective_on=None, ended_on=datetime.date(2024, 9, 29)
-    )
+    vetoed = factories.instrument(kind="bill", status="vetoed", effective_on=None, ended_on=datetime.date(2024, 9, 29))
     proposal = factories.instrument(kind="proposal", status="proposed", effective_on=None)
     assert not vetoed.is_in_force(DAY)
     assert not proposal.is_in_force(DAY)

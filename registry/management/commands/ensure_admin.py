@@ -28,6 +28,4 @@ class Command(BaseCommand):
             password_file.touch(mode=0o600)
             password_file.write_text(f"{username}\n{password}\n", encoding="utf-8")
             self.stdout.write(f"Wrote the password to {password_file}.")
-        self.stdout.write(
-            self.style.SUCCESS(f"Admin account created: user {username!r}, password {password!r}")
-        )
+        self.stdout.write(self.style.SUCCESS(f"Admin account created: user {username!r}, password {password!r}"))

@@ -38,9 +38,7 @@ def _finding(raw: str) -> tuple[str, bool]:
 
 
 class Command(BaseCommand):
-    help = (
-        "Say which approved capability thresholds a model triggers, does not trigger, or cannot be judged on."
-    )
+    help = "Say which approved capability thresholds a model triggers, does not trigger, or cannot be judged on."
 
     def add_arguments(self, parser):
         parser.add_argument("--training-compute", dest="training_compute_flop", metavar="FLOP")
@@ -79,9 +77,7 @@ class Command(BaseCommand):
             if options[name] is not None:
                 figures[name] = _figure("--" + name.replace("_flop", "").replace("_", "-"))(options[name])
         findings = dict(_finding(raw) for raw in options["finding"])
-        return ModelProfile(
-            **figures, bio_sequence_data=True if options["bio"] else None, capability_findings=findings
-        )
+        return ModelProfile(**figures, bio_sequence_data=True if options["bio"] else None, capability_findings=findings)
 
     def _table(self, evaluations):
         order = {"triggered": 0, "undetermined": 1, "not_triggered": 2}

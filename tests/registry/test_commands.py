@@ -1,0 +1,129 @@
+"""The registry's commands as a user runs them: evaluate_model and export_registry."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from registry.models import AIModel
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def two_lines():
+    eu = factories.threshold(("training_compute_flop", ">", 1e25), slug="eu-compute", obligations="Notify the office.")
+    us = factories.threshold(
+        ("training_compute_flop", ">", 1e26),
+        ("training_cost_usd", ">", 1e8),
+        slug="us-compute-and-cost",
+        instrument_=factories.instrument(jurisdiction=factories.jurisdiction("US-CA", "California")),
+    )
+    return eu, us
+
+
+def test_evaluate_model_json_lists_every_approved_threshold(two_lines):
+    eu, _ = two_lines
+    results = {
+        row["threshold"]: row for row in json.loads(_run("evaluate_model", "--training-compute", "3.8e25", "--json"))
+    }
+    assert set(results) == {"eu-compute", "us-compute-and-cost"}
+    assert results["eu-compute"]["result"] == "triggered"
+    assert results["eu-compute"]["threshold_id"] == eu.pk
+    assert results["eu-compute"]["obligations"] == "Notify the office."
+    assert results["eu-compute"]["in_force"] is True
+    assert results["eu-compute"]["jurisdiction"] == "EU"
+    assert results["us-compute-and-cost"]["result"] == "not_triggered"
+    assert results["us-compute-and-cost"]["missing"] == ["training_cost_usd"]
+    assert results["us-compute-and-cost"]["margin_oom"] == pytest.approx(-0.42, abs=0.01)
+    expected_keys = {"threshold_id", "threshold", "instrument", "jurisdiction", "instrument_status", "in_force",
+                     "result", "missing", "margin_oom", "obligations"}  # fmt: skip
+    assert expected_keys <= set(results["eu-compute"])
+
+
+def test_evaluate_model_prints_a_readable_table(two_lines):
+    table = _run("evaluate_model", "--training-compute", "2e26", "--training-cost-usd", "3e8")
+    assert "2 triggered, 0 not triggered, 0 undetermined" in table
+    assert "triggered" in table.splitlines()[1]
+
+
+def test_evaluate_model_starts_from_a_reference_model(two_lines):
+    AIModel.objects.create(name="Llama 3.1-405B", training_compute_flop=3.8e25)
+    results = json.loads(_run("evaluate_model", "--model", "llama 3.1-405b", "--json"))
+    assert {r["threshold"]: r["result"] for r in results}["eu-compute"] == "triggered"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--training-compute", "-5"], "zero or more"),
+        (["--training-compute", "lots"], "must be a number"),
+        (["--training-compute", "nan"], "finite"),
+        (["--model", "No Such Model"], "unknown model"),
+        (["--finding", "cyber"], "--finding takes"),
+    ],
+)
+def test_evaluate_model_refuses_bad_input_with_exit_status_2(args, message):
+    with pytest.raises(CommandError) as error:
+        call_command("evaluate_model", *args)
+    assert message in str(error.value)
+    assert error.value.returncode == 2
+
+
+def test_evaluate_model_bad_input_is_one_line_on_stderr_and_exit_2():
+    done = subprocess.run(
+        [sys.executable, "manage.py", "evaluate_model", "--training-compute", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert "zero or more" in done.stderr
+
+
+def test_export_registry_json_has_instruments_thresholds_conditions_and_models(two_lines):
+    eu, _ = two_lines
+    AIModel.objects.create(name="Model A", developer="Lab", training_compute_flop=2e25, confidence="likely")
+    data = json.loads(_run("export_registry", "--format", "json"))
+    instrument = next(i for i in data["instruments"] if i["id"] == eu.instrument_id)
+    assert {"id", "slug", "kind", "title", "issuer", "jurisdiction", "status", "in_force", "effective_on",
+            "source_url", "challenges", "thresholds"} <= set(instrument)  # fmt: skip
+    [threshold] = instrument["thresholds"]
+    assert threshold["slug"] == "eu-compute"
+    assert threshold["conditions"] == [{"metric": "training_compute_flop", "operator": ">", "value": 1e25, "unit": ""}]
+    assert data["models"] == [
+        {"name": "Model A", "developer": "Lab", "released": None, "training_compute_flop": 2e25,
+         "confidence": "likely", "source_url": ""}
+    ]  # fmt: skip
+
+
+def test_export_registry_csv_has_one_row_per_condition(two_lines):
+    rows = list(csv.DictReader(io.StringIO(_run("export_registry", "--format", "csv"))))
+    assert len(rows) == 3
+    compound = [row for row in rows if row["threshold_slug"] == "us-compute-and-cost"]
+    assert {(row["metric"], row["operator"], float(row["value"])) for row in compound} == {
+        ("training_compute_flop", ">", 1e26),
+        ("training_cost_usd", ">", 1e8),
+    }
+    assert compound[0]["instrument_jurisdiction"] == "US-CA"
+
+
+def test_export_registry_csv_to_a_folder_writes_models_too(two_lines, tmp_path):
+    AIModel.objects.create(name="Model A", training_compute_flop=2e25)
+    call_command("export_registry", "--format", "csv", "--output", str(tmp_path), stderr=io.StringIO())
+    models = list(csv.DictReader((tmp_path / "models.csv").open()))
+    assert models[0]["name"] == "Model A"
+    assert (tmp_path / "thresholds.csv").read_text().startswith("instrument_id,")

@@ -1,0 +1,96 @@
+"""Reviewing thresholds in the admin: who may approve or reject, and what is recorded."""
+
+import pytest
+from django.urls import reverse
+
+from registry.models import CapabilityThreshold
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = reverse("admin:registry_capabilitythreshold_changelist")
+
+
+def _act(client, action, *thresholds, **extra):
+    data = {"action": action, "_selected_action": [t.pk for t in thresholds], **extra}
+    return client.post(CHANGELIST, data, follow=True)
+
+
+def test_a_reviewer_approves_a_candidate_and_is_recorded(client, reviewer):
+    candidate = factories.threshold(("training_compute_flop", ">", 1e26), review_status="candidate")
+    client.force_login(reviewer)
+    response = _act(client, "approve_selected", candidate)
+    assert "1 threshold(s) approved." in response.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.review_status == "approved"
+    assert candidate.reviewed_by == reviewer
+    assert candidate.reviewed_at is not None
+
+
+def test_rejecting_asks_for_a_note_and_records_it(client, reviewer):
+    candidate = factories.threshold(("training_compute_flop", ">", 1e26), review_status="candidate")
+    client.force_login(reviewer)
+    form = _act(client, "reject_selected", candidate)
+    assert "Why is it rejected?" in form.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.review_status == "candidate"
+    _act(client, "reject_selected", candidate, apply="1", note="The figure is a price, not compute.")
+    candidate.refresh_from_db()
+    assert candidate.review_status == "rejected"
+    assert candidate.review_note == "The figure is a price, not compute."
+
+
+def test_sending_back_to_review(client, reviewer):
+    approved = factories.threshold(("training_compute_flop", ">", 1e26))
+    client.force_login(reviewer)
+    _act(client, "send_back_selected", approved)
+    approved.refresh_from_db()
+    assert approved.review_status == "in_review"
+
+
+def test_staff_without_the_review_permission_cannot_approve(client, editor):
+    candidate = factories.threshold(("training_compute_flop", ">", 1e26), review_status="candidate")
+    client.force_login(editor)
+    page = client.get(CHANGELIST).content.decode()
+    assert "approve_selected" not in page
+    _act(client, "approve_selected", candidate)
+    candidate.refresh_from_db()
+    assert candidate.review_status == "candidate"
+
+
+def test_the_change_form_does_not_let_staff_set_the_review_status(client, editor):
+    candidate = factories.threshold(("training_compute_flop", ">", 1e26), review_status="candidate")
+    client.force_login(editor)
+    page = client.get(reverse("admin:registry_capabilitythreshold_change", args=[candidate.pk])).content.decode()
+    assert 'name="review_status"' not in page
+
+
+def test_the_list_shows_readable_conditions_and_filters_by_metric(client, reviewer):
+    factories.threshold(("training_compute_flop", ">", 1e25), name="Compute line")
+    factories.threshold(("developer_revenue_usd", ">", 5e8), name="Revenue line")
+    client.force_login(reviewer)
+    page = client.get(CHANGELIST).content.decode()
+    assert "&gt; 10^25 FLOP" in page
+    assert "&gt; $500 million" in page
+    filtered = client.get(CHANGELIST, {"metric": "developer_revenue_usd"}).content.decode()
+    assert "Revenue line" in filtered
+    assert "Compute line" not in filtered
+
+
+def test_the_review_queue_filter(client, reviewer):
+    factories.threshold(("training_compute_flop", ">", 1e25), name="Waiting one", review_status="candidate")
+    factories.threshold(("training_compute_flop", ">", 1e26), name="Settled one")
+    client.force_login(reviewer)
+    page = client.get(CHANGELIST, {"review_status__exact": "candidate"}).content.decode()
+    assert "Waiting one" in page
+    assert "Settled one" not in page
+    assert CapabilityThreshold.objects.awaiting_review().count() == 1
+
+
+def test_an_instrument_page_shows_its_thresholds_and_timeline(admin_client):
+    act = factories.instrument(short_name="Test AI Act")
+    factories.threshold(("training_compute_flop", ">", 1e25), instrument_=act, name="Systemic-risk line")
+    act.change_status("in_force", on=act.effective_on, note="Entered into force")
+    page = admin_client.get(reverse("admin:registry_instrument_change", args=[act.pk])).content.decode()
+    assert "Systemic-risk line" in page
+    assert "&gt; 10^25 FLOP" in page
+    assert "Entered into force" in page

@@ -1,0 +1,89 @@
+"""Settings come from the environment and fail loudly; the health check reports database and broker."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DATABASE_URL": "postgresql://tracker:secret@db:5432/tracker",
+    "CELERY_BROKER_URL": "redis://redis:6379/0",
+    "SECRET_KEY": "a-long-random-production-secret-key-with-enough-entropy-0123456789",
+    "ALLOWED_HOSTS": "tracker.example.org",
+    "DEBUG": "0",
+    "SECURE_HSTS_PRELOAD": "1",
+}
+
+
+def _manage(*args, env):
+    ours = {*PRODUCTION, "VAR_DIR", "SECURE_SSL_REDIRECT", "REDIS_URL"}
+    clean = {key: value for key, value in os.environ.items() if key not in ours}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    done = _manage("check", env={**PRODUCTION, "SECRET_KEY": ""})
+    assert done.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in done.stderr
+
+
+def test_it_refuses_a_malformed_boolean():
+    done = _manage("check", env={**PRODUCTION, "DEBUG": "maybe"})
+    assert done.returncode != 0
+    assert "DEBUG must be a boolean" in done.stderr
+
+
+def test_it_refuses_an_unsupported_database_url():
+    done = _manage("check", env={**PRODUCTION, "DATABASE_URL": "mysql://db/tracker"})
+    assert done.returncode != 0
+    assert "DATABASE_URL must be a postgresql:// or sqlite:/// URL" in done.stderr
+
+
+def test_the_documented_production_environment_passes_check_deploy():
+    done = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert done.returncode == 0, done.stderr
+    assert "no issues" in done.stdout
+
+
+def test_the_embedded_default_needs_no_environment(tmp_path):
+    done = _manage(
+        "shell", "--no-imports", "-c",
+        "from django.conf import settings as s; import json; print(json.dumps([s.DATABASES['default']['ENGINE'], "
+        "s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG, s.ALLOWED_HOSTS, s.EMAIL_BACKEND]))",
+        env={"VAR_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    engine, eager, debug, hosts, email = json.loads(done.stdout)
+    assert engine == "django.db.backends.sqlite3"
+    assert eager is True
+    assert debug is True
+    assert hosts == ["localhost", "127.0.0.1", "[::1]"]
+    assert email.endswith("console.EmailBackend")
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_reports_an_unreachable_broker(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
+    assert response.json()["database"] == "ok"
