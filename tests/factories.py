@@ -55,3 +55,10 @@ def threshold(*conditions, instrument_=None, review_status=ReviewStatus.APPROVED
             level=level[0] if level else "",
         )
     return row
+
+
+def backdate_history(row, days=2):
+    """Move a threshold's history (and its conditions') back, as if it had been recorded earlier."""
+    earlier = row.history.earliest().history_date - datetime.timedelta(days=days)
+    row.history.update(history_date=earlier)
+    ThresholdCondition.history.filter(threshold_id=row.pk).update(history_date=earlier)

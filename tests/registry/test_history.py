@@ -1,7 +1,5 @@
 """Condition history says whether a change tightened (covers more models) or loosened a threshold."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 
@@ -29,16 +27,9 @@ def test_classify(before, after, expected):
     assert classify(before, after) == expected
 
 
-def _age(threshold, days=2):
-    """Move a threshold's first history back in time, as if it had been recorded earlier."""
-    earlier = threshold.history.earliest().history_date - datetime.timedelta(days=days)
-    threshold.history.update(history_date=earlier)
-    ThresholdCondition.history.filter(threshold_id=threshold.pk).update(history_date=earlier)
-
-
 def test_lowering_a_compute_figure_is_recorded_as_tightened(admin_user):
     threshold = factories.threshold(("training_compute_flop", ">", 1e26))
-    _age(threshold)
+    factories.backdate_history(threshold)
     condition = threshold.conditions.get()
     condition.value = 1e25
     condition._history_user = admin_user
@@ -51,7 +42,7 @@ def test_lowering_a_compute_figure_is_recorded_as_tightened(admin_user):
 
 def test_adding_a_condition_later_is_recorded_as_loosened():
     threshold = factories.threshold(("training_compute_flop", ">", 1e26))
-    _age(threshold)
+    factories.backdate_history(threshold)
     ThresholdCondition.objects.create(threshold=threshold, metric="training_cost_usd", operator="gt", value=1e8)
     [change] = condition_changes(threshold)
     assert change.direction == LOOSENED
@@ -60,7 +51,7 @@ def test_adding_a_condition_later_is_recorded_as_loosened():
 
 def test_the_admin_history_page_shows_before_after_and_the_effect(admin_client):
     threshold = factories.threshold(("training_compute_flop", ">", 1e26))
-    _age(threshold)
+    factories.backdate_history(threshold)
     condition = threshold.conditions.get()
     condition.value = 1e25
     condition.save()
