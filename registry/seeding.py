@@ -264,7 +264,7 @@ def seed_instruments(data: dict, report: SeedReport):
     slugs = [raw.get("slug") for raw in data["instruments"]]
     if duplicates := sorted({slug for slug in slugs if slugs.count(slug) > 1}):
         raise SeedError(f"instrument slugs appear more than once: {', '.join(map(str, duplicates))}")
-    instruments = {}
+    instruments, outcomes = {}, {}
     for raw in data["instruments"]:
         if not raw.get("slug"):
             raise SeedError("an instrument has no slug")
@@ -272,8 +272,7 @@ def seed_instruments(data: dict, report: SeedReport):
         entry = f"instrument {raw['slug']!r}"
         if _set_challenges(instrument, _challenges(entry, raw.get("challenges"))) and outcome == "unchanged":
             outcome = "updated"
-        report.add("instruments", outcome)
-        instruments[instrument.slug] = instrument
+        instruments[instrument.slug], outcomes[instrument.slug] = instrument, outcome
         _sync_timeline(instrument, raw, report)
         for threshold in raw.get("thresholds") or []:
             _sync_threshold(instrument, threshold, reviewed_at, report)
@@ -282,8 +281,10 @@ def seed_instruments(data: dict, report: SeedReport):
         if target and target not in instruments:
             raise SeedError(f"instrument {raw['slug']!r}: supersedes unknown instrument {target!r}")
         _, outcome = _sync(Instrument, {"slug": raw["slug"]}, {"supersedes": instruments.get(target)})
-        if outcome == "updated":
-            report.add("instruments", "updated")
+        if outcome == "updated" and outcomes[raw["slug"]] == "unchanged":
+            outcomes[raw["slug"]] = "updated"
+    for outcome in outcomes.values():
+        report.add("instruments", outcome)
 
 
 def _number(entry: str, field: str, value: str) -> float | None:
