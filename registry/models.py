@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from registry import formatting
 from registry.vocabulary import (
     APPLYING_STATUSES,
+    APPLYING_WITHOUT_DATE,
     CHALLENGE_DEFINITIONS,
     ENDED_STATUSES,
     HARM_METRICS,
@@ -70,7 +71,7 @@ class InstrumentQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         return self.filter(
             Q(status__in=APPLYING_STATUSES),
-            Q(effective_on__isnull=True) | Q(effective_on__lte=on),
+            Q(effective_on__lte=on) | Q(effective_on__isnull=True, status__in=APPLYING_WITHOUT_DATE),
             Q(ended_on__isnull=True) | Q(ended_on__gt=on),
         )
 
@@ -140,11 +141,11 @@ class Instrument(models.Model):
 
     def is_in_force(self, on=None) -> bool:
         on = on or timezone.localdate()
-        return (
-            self.status in APPLYING_STATUSES
-            and (self.effective_on is None or self.effective_on <= on)
-            and (self.ended_on is None or self.ended_on > on)
-        )
+        if self.effective_on is None:
+            started = self.status in APPLYING_WITHOUT_DATE
+        else:
+            started = self.status in APPLYING_STATUSES and self.effective_on <= on
+        return started and (self.ended_on is None or self.ended_on > on)
 
     @property
     def in_force(self) -> bool:

@@ -58,6 +58,8 @@ class InstrumentStatus(models.TextChoices):
 # Statuses under which an instrument applies once its effective date has come (voluntary ones to those who
 # adopted them); every other status means it does not apply.
 APPLYING_STATUSES = (InstrumentStatus.ADOPTED, InstrumentStatus.IN_FORCE, InstrumentStatus.VOLUNTARY)
+# An adopted act whose effective date is unknown is not assumed to apply yet.
+APPLYING_WITHOUT_DATE = (InstrumentStatus.IN_FORCE, InstrumentStatus.VOLUNTARY)
 ENDED_STATUSES = (
     InstrumentStatus.VETOED,
     InstrumentStatus.REVOKED,

@@ -61,3 +61,9 @@ def test_changing_status_records_it_on_the_timeline():
     bill.refresh_from_db()
     assert bill.ended_on == datetime.date(2024, 9, 29)
     assert [(e.date, e.status) for e in bill.timeline.all()] == [(datetime.date(2024, 9, 29), "vetoed")]
+
+
+def test_an_adopted_act_with_no_known_effective_date_is_not_assumed_in_force():
+    treaty = factories.instrument(kind="declaration", status="adopted", effective_on=None)
+    assert not treaty.is_in_force(DAY)
+    assert not Instrument.objects.in_force(DAY).filter(pk=treaty.pk).exists()
