@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Prefetch
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -21,6 +22,9 @@ from registry.models import (
     ThresholdCondition,
 )
 from registry.vocabulary import Metric
+
+# Links typed without a scheme are taken as https.
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Challenge)
@@ -84,6 +88,7 @@ class InForceFilter(admin.SimpleListFilter):
 
 @admin.register(Instrument)
 class InstrumentAdmin(SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = [
         "__str__",
         "kind",
@@ -145,6 +150,7 @@ class RejectForm(forms.Form):
 
 @admin.register(CapabilityThreshold)
 class CapabilityThresholdAdmin(SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "instrument", "jurisdiction", "conditions", "review_status", "updated_at"]
     list_filter = [
         "review_status",
@@ -240,6 +246,7 @@ class CapabilityThresholdAdmin(SimpleHistoryAdmin):
 
 @admin.register(AIModel)
 class AIModelAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ["name", "developer", "released", "compute", "confidence"]
     list_filter = ["confidence"]
     search_fields = ["name", "developer"]

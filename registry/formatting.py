@@ -2,7 +2,7 @@
 
 import math
 
-from registry.vocabulary import Metric
+from registry.vocabulary import Metric, Operator
 
 _MONEY_METRICS = {Metric.TRAINING_COST_USD, Metric.DEVELOPER_REVENUE_USD, Metric.DAMAGE_USD}
 _WORDS = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
@@ -29,8 +29,6 @@ def money(value: float) -> str:
 def figure(metric: str, value: float, level: str = "") -> str:
     if metric == Metric.CAPABILITY_LEVEL:
         return level or f"rank {value:g}"
-    if metric == Metric.BIO_SEQUENCE_DATA:
-        return "yes" if value else "no"
     if metric in _MONEY_METRICS:
         return money(value)
     if metric == Metric.TRAINING_COMPUTE_FLOP:
@@ -42,3 +40,11 @@ def figure(metric: str, value: float, level: str = "") -> str:
     if metric == Metric.FATALITIES:
         return f"{value:g} deaths"
     return f"{value:g}"
+
+
+def condition(metric: str, operator: str, value: float, level: str = "") -> str:
+    """ "> 10^25 FLOP", "≥ CBRN-3", or a plain phrase for a yes/no metric."""
+    if metric == Metric.BIO_SEQUENCE_DATA:
+        trained = operator == Operator.EQ and value == 1
+        return f"{'' if trained else 'not '}trained mainly on biological sequence data"
+    return f"{Operator(operator).label} {figure(metric, value, level)}"

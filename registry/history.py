@@ -58,7 +58,7 @@ def _key(record) -> tuple[str, str, float]:
 
 
 def _display(record) -> str:
-    return f"{Operator(record.operator).label} {formatting.figure(record.metric, record.value, record.level)}"
+    return formatting.condition(record.metric, record.operator, record.value, record.level)
 
 
 def condition_changes(threshold) -> list[ConditionChange]:

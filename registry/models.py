@@ -318,7 +318,7 @@ class ThresholdCondition(models.Model):
         ]
 
     def __str__(self):
-        return f"{Operator(self.operator).label} {formatting.figure(self.metric, self.value, self.level)}"
+        return formatting.condition(self.metric, self.operator, self.value, self.level)
 
     def clean(self):
         if self.metric == Metric.CAPABILITY_LEVEL and (self.value is None or self.value < 1 or not self.level):
