@@ -140,6 +140,25 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# The cache holds per-host fetch backoff and robots.txt; Redis outside the embedded default.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if EMBEDDED
+    else {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "tracker"}
+}
+
+# The tracker's one safe fetcher (tracker/fetching.py).
+TRACKER_FETCH_ALLOW_PRIVATE = env_bool("TRACKER_FETCH_ALLOW_PRIVATE", default=False)
+TRACKER_FETCH_MAX_BYTES = env_int("TRACKER_FETCH_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+TRACKER_FETCH_MAX_DECOMPRESSED_BYTES = env_int("TRACKER_FETCH_MAX_DECOMPRESSED_BYTES", 60 * 1024 * 1024, minimum=1024)
+TRACKER_FETCH_CONNECT_TIMEOUT = env_int("TRACKER_FETCH_CONNECT_TIMEOUT", 10, minimum=1)
+TRACKER_FETCH_READ_TIMEOUT = env_int("TRACKER_FETCH_READ_TIMEOUT", 30, minimum=1)
+TRACKER_FETCH_DEADLINE = env_int("TRACKER_FETCH_DEADLINE", 90, minimum=1)
+TRACKER_USER_AGENT = env_str(
+    "TRACKER_USER_AGENT",
+    "AIGovernanceTracker/0.1 (open-source AI-policy research tracker; contact via DEFAULT_FROM_EMAIL)",
+)
+
 # Email: the embedded default prints mail to the console; EMAIL_HOST switches to SMTP.
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
