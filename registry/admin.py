@@ -194,6 +194,8 @@ class CapabilityThresholdAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="Jurisdiction", ordering="instrument__jurisdiction__code")
     def jurisdiction(self, obj):
+        if obj.instrument is None:
+            return "—"
         return obj.instrument.jurisdiction or obj.instrument.issuer
 
     @admin.display(description="Conditions (all must hold)")

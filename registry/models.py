@@ -228,7 +228,14 @@ class ThresholdQuerySet(models.QuerySet):
 class CapabilityThreshold(models.Model):
     """A level above which a rule or framework starts to apply; all of its conditions must hold."""
 
-    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="thresholds")
+    instrument = models.ForeignKey(
+        Instrument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="thresholds",
+        help_text="Empty only for a candidate found in a document: a reviewer assigns it before approving.",
+    )
     slug = models.SlugField(max_length=120, unique=True)
     name = models.CharField(max_length=300)
     domain = models.CharField(max_length=20, choices=Domain.choices, default=Domain.GENERAL)
@@ -264,6 +271,10 @@ class CapabilityThreshold(models.Model):
                 | Q(reviewed_at__isnull=False),
                 name="threshold_decision_has_time",
             ),
+            models.CheckConstraint(
+                condition=~Q(review_status=ReviewStatus.APPROVED) | Q(instrument__isnull=False),
+                name="threshold_approved_has_instrument",
+            ),
         ]
         indexes = [
             # The admin review queue and the public lists filter on review status.
@@ -278,7 +289,11 @@ class CapabilityThreshold(models.Model):
 
     @property
     def in_force(self) -> bool:
-        return self.instrument.is_in_force()
+        return self.instrument is not None and self.instrument.is_in_force()
+
+    def clean(self):
+        if self.review_status == ReviewStatus.APPROVED and self.instrument_id is None:
+            raise ValidationError({"instrument": "An approved threshold needs the instrument that defines it."})
 
     def conditions_display(self) -> str:
         return " AND ".join(str(condition) for condition in self.conditions.all()) or "(no conditions)"

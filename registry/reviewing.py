@@ -26,6 +26,8 @@ def _decide(threshold: CapabilityThreshold, *, reviewer, status: str, note: str,
 
 
 def approve(*, threshold: CapabilityThreshold, reviewer, note: str = ""):
+    if threshold.instrument_id is None:
+        raise ValidationError("Assign the instrument that defines this threshold before approving it.")
     return _decide(threshold, reviewer=reviewer, status=ReviewStatus.APPROVED, note=note, reason="approved")
 
 

@@ -63,12 +63,12 @@ class SeedReport(Counter):
         return any(key.endswith(("created", "updated")) for key in self)
 
 
-def _sync(model, lookup: dict, values: dict):
+def sync_row(model, lookup: dict, values: dict, *, reason: str = SEED_REASON):
     """Create the row or update only the fields that differ; return (row, 'created'|'updated'|'unchanged')."""
     row = model.objects.filter(**lookup).first()
     if row is None:
         row = model(**lookup, **values)
-        row._change_reason = SEED_REASON
+        row._change_reason = reason
         row.save()
         return row, "created"
     changed = [name for name, value in values.items() if getattr(row, name) != value]
@@ -76,7 +76,7 @@ def _sync(model, lookup: dict, values: dict):
         return row, "unchanged"
     for name in changed:
         setattr(row, name, values[name])
-    row._change_reason = SEED_REASON
+    row._change_reason = reason
     row.save()
     return row, "updated"
 
@@ -155,17 +155,17 @@ def _sync_conditions(threshold, entry: str, raws: list, report: SeedReport):
         if row is None:
             unmatched_wanted.append(values)
         else:
-            _, outcome = _sync(ThresholdCondition, {"pk": row.pk}, values)
+            _, outcome = sync_row(ThresholdCondition, {"pk": row.pk}, values)
             report.add("conditions", outcome)
     # A condition whose operator changed on the same metric is the same condition, edited.
     leftovers = {row.metric: row for row in existing.values()}
     for values in unmatched_wanted:
         row = leftovers.pop(values["metric"], None)
         if row is None:
-            _sync(ThresholdCondition, {"threshold": threshold, **values}, {})
+            sync_row(ThresholdCondition, {"threshold": threshold, **values}, {})
             report.add("conditions", "created")
         else:
-            _sync(ThresholdCondition, {"pk": row.pk}, values)
+            sync_row(ThresholdCondition, {"pk": row.pk}, values)
             report.add("conditions", "updated")
     for row in leftovers.values():
         row._change_reason = SEED_REASON
@@ -204,7 +204,7 @@ def _sync_threshold(instrument, raw: dict, reviewed_at, report: SeedReport):
                 "review_note": "Seeded from a source marked uncertain: check before approving.",
             }
         values |= {"origin": Origin.SEED, **review}
-    threshold, outcome = _sync(CapabilityThreshold, {"slug": slug}, values)
+    threshold, outcome = sync_row(CapabilityThreshold, {"slug": slug}, values)
     if _set_challenges(threshold, _challenges(entry, raw.get("challenges"))) and outcome == "unchanged":
         outcome = "updated"
     report.add("thresholds", outcome)
@@ -236,7 +236,7 @@ def _instrument_values(raw: dict, jurisdictions: dict) -> dict:
 def _sync_timeline(instrument, raw: dict, report: SeedReport):
     entry = f"instrument {instrument.slug!r}"
     for event in raw.get("timeline") or []:
-        _, outcome = _sync(
+        _, outcome = sync_row(
             StatusEvent,
             {
                 "instrument": instrument,
@@ -257,7 +257,7 @@ def seed_instruments(data: dict, report: SeedReport):
     Challenge.ensure_all()
     jurisdictions = {}
     for raw in data.get("jurisdictions") or []:
-        row, outcome = _sync(Jurisdiction, {"code": raw["code"]}, {"name": raw["name"]})
+        row, outcome = sync_row(Jurisdiction, {"code": raw["code"]}, {"name": raw["name"]})
         jurisdictions[row.code] = row
         report.add("jurisdictions", outcome)
     reviewed_at = _reviewed_at(data)
@@ -268,7 +268,7 @@ def seed_instruments(data: dict, report: SeedReport):
     for raw in data["instruments"]:
         if not raw.get("slug"):
             raise SeedError("an instrument has no slug")
-        instrument, outcome = _sync(Instrument, {"slug": raw["slug"]}, _instrument_values(raw, jurisdictions))
+        instrument, outcome = sync_row(Instrument, {"slug": raw["slug"]}, _instrument_values(raw, jurisdictions))
         entry = f"instrument {raw['slug']!r}"
         if _set_challenges(instrument, _challenges(entry, raw.get("challenges"))) and outcome == "unchanged":
             outcome = "updated"
@@ -280,7 +280,7 @@ def seed_instruments(data: dict, report: SeedReport):
         target = raw.get("supersedes")
         if target and target not in instruments:
             raise SeedError(f"instrument {raw['slug']!r}: supersedes unknown instrument {target!r}")
-        _, outcome = _sync(Instrument, {"slug": raw["slug"]}, {"supersedes": instruments.get(target)})
+        _, outcome = sync_row(Instrument, {"slug": raw["slug"]}, {"supersedes": instruments.get(target)})
         if outcome == "updated" and outcomes[raw["slug"]] == "unchanged":
             outcomes[raw["slug"]] = "updated"
     for outcome in outcomes.values():
@@ -314,7 +314,7 @@ def seed_models(path: Path, report: SeedReport):
             "country": row.get("country") or "",
             "source_url": row.get("source_url") or "",
         }
-        _, outcome = _sync(AIModel, {"name": row["name"]}, values)
+        _, outcome = sync_row(AIModel, {"name": row["name"]}, values)
         report.add("models", outcome)
 
 
