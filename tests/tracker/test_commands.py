@@ -1,0 +1,114 @@
+"""The tracker's commands as a person runs them: a one-line summary, or a one-line error and a failing exit."""
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from registry.models import CapabilityThreshold
+from registry.seeding import seed_registry
+from tests.tracker import factories
+from tracker.models import Document, ProcessStatus, Source
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Ministry news</title><link>https://ministry.example.org/</link>
+<item><guid>jobs</guid><title>Ministry studies how AI agents change the labour market</title>
+<link>https://ministry.example.org/jobs</link><pubDate>Mon, 02 Nov 2026 09:00:00 GMT</pubDate>
+<description>The study looks at which jobs AI agents displace first and how firms under competitive pressure adopt
+them faster than workers can retrain.</description></item></channel></rss>"""
+
+
+def _run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_ingest_file_parses_stores_and_processes_a_local_file(tmp_path):
+    path = tmp_path / "news.xml"
+    path.write_bytes(FEED)
+    assert (
+        _run("ingest_file", str(path), "--kind", "rss").strip() == "news.xml: documents 1 new, 0 updated, 0 unchanged"
+    )
+    document = Document.objects.get()
+    assert document.process_status == ProcessStatus.DONE
+    assert "natural_selection" in document.labels
+    assert "0 new, 0 updated, 1 unchanged" in _run("ingest_file", str(path), "--kind", "rss")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read"),
+        (b"<html><body>not a feed at all</body></html>", "news.xml"),
+    ],
+)
+def test_ingest_file_refuses_unusable_input_with_one_clear_line(tmp_path, content, message):
+    path = tmp_path / "news.xml"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("ingest_file", str(path), "--kind", "rss")
+    assert not Document.objects.exists()
+
+
+def test_ingest_file_exits_non_zero_from_the_shell(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "manage.py", "ingest_file", str(tmp_path / "missing.xml"), "--kind", "rss"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert done.stderr.strip().startswith("CommandError: cannot read")
+    assert done.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.usefixtures("allow_private")
+def test_pull_url_fetches_through_the_safe_fetcher_and_files_it_under_an_inactive_source(http_server):
+    cache.clear()
+    http_server.route("/news.xml", headers={"Content-Type": "application/rss+xml"}, body=FEED)
+    assert "documents 1 new" in _run("pull_url", http_server.url("/news.xml"), "--kind", "rss")
+    source = Source.objects.get(url=http_server.url("/news.xml"))
+    assert not source.active
+
+
+def test_pull_url_refuses_a_private_address_by_default():
+    cache.clear()
+    with pytest.raises(CommandError, match="refused"):
+        call_command("pull_url", "http://127.0.0.1:9/feed.xml", "--kind", "rss")
+
+
+@pytest.mark.usefixtures("allow_private")
+def test_pull_sources_pulls_the_chosen_sources_and_sums_up(http_server):
+    cache.clear()
+    http_server.route("/news.xml", headers={"Content-Type": "application/rss+xml"}, body=FEED)
+    http_server.route("/gone.xml", status=404)
+    good = factories.source(url=http_server.url("/news.xml"))
+    bad = factories.source(url=http_server.url("/gone.xml"))
+    summary = _run("pull_sources", "--source", str(good.pk), "--source", str(bad.pk))
+    assert summary.strip() == "2 source(s), 1 failed: documents 1 new, 0 updated, 0 unchanged"
+    with pytest.raises(CommandError, match="no source with id 999999"):
+        call_command("pull_sources", "--source", "999999")
+
+
+def test_load_samples_shows_tagged_documents_and_a_candidate_offline():
+    seed_registry()
+    _run("load_samples")
+    assert Document.objects.count() >= 4
+    assert Document.objects.filter(process_status=ProcessStatus.DONE).count() == Document.objects.count()
+    for category in ("alignment", "human_misuse", "natural_selection"):
+        assert Document.objects.about(category).exists(), category
+    assert CapabilityThreshold.objects.filter(origin="document", review_status="candidate").exists()
+    assert Document.objects.filter(mentions__threshold__review_status="approved").exists()
+    before = Document.objects.count()
+    _run("load_samples")
+    assert Document.objects.count() == before

@@ -1,0 +1,94 @@
+"""Items become documents: one per real document, a new version when the text changes, sightings per source."""
+
+import datetime
+
+import pytest
+
+from tests.tracker import factories
+from tracker.ingesting import NEW, UNCHANGED, UPDATED, canonical_url, ingest, upsert_item
+from tracker.models import Document, Sighting
+
+pytestmark = pytest.mark.django_db
+NOW = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.UTC)
+
+
+def test_a_new_item_makes_a_document_with_its_first_version():
+    source = factories.source()
+    document, outcome = upsert_item(source=source, item=factories.item(), now=NOW)
+    assert outcome == NEW
+    assert document.title == "Notice entry-1"
+    assert [v.number for v in document.versions.all()] == [1]
+    assert document.process_status == "pending"
+
+
+def test_the_same_item_again_changes_nothing():
+    source = factories.source()
+    upsert_item(source=source, item=factories.item(), now=NOW)
+    document, outcome = upsert_item(source=source, item=factories.item(), now=NOW)
+    assert outcome == UNCHANGED
+    assert document.versions.count() == 1
+    assert Document.objects.count() == 1
+
+
+def test_changed_text_makes_a_new_version_and_queues_processing_again():
+    source = factories.source()
+    first, _ = upsert_item(source=source, item=factories.item(), now=NOW)
+    Document.objects.filter(pk=first.pk).update(process_status="done")
+    changed = factories.item(text=factories.LONG_TEXT + " The comment period is extended to 60 days.")
+    document, outcome = upsert_item(source=source, item=changed, now=NOW)
+    assert outcome == UPDATED
+    assert [v.number for v in document.versions.all()] == [2, 1]
+    assert document.text.endswith("extended to 60 days.")
+    assert document.process_status == "pending"
+
+
+def test_whitespace_and_case_changes_are_not_a_new_version():
+    source = factories.source()
+    upsert_item(source=source, item=factories.item(), now=NOW)
+    _, outcome = upsert_item(source=source, item=factories.item(text="  " + factories.LONG_TEXT.upper()), now=NOW)
+    assert outcome == UNCHANGED
+
+
+def test_the_same_document_through_two_sources_is_one_document_with_two_sightings():
+    feed, agency = factories.source(), factories.source(kind="html")
+    one, _ = upsert_item(
+        source=feed, item=factories.item("guid-123", url="https://agency.example.gov/notice?utm_source=rss")
+    )
+    two, outcome = upsert_item(source=agency, item=factories.item("page", url="https://agency.example.gov/notice/"))
+    assert one == two
+    assert outcome == UNCHANGED
+    assert Sighting.objects.filter(document=one).count() == 2
+
+
+def test_a_regenerated_guid_with_the_same_text_is_the_same_document():
+    source = factories.source()
+    one, _ = upsert_item(source=source, item=factories.item("guid-a", url="https://a.example.org/x"))
+    two, _ = upsert_item(source=source, item=factories.item("guid-b", url="https://b.example.org/y"))
+    assert one == two
+
+
+def test_published_date_falls_back_to_updated_then_first_seen():
+    source = factories.source()
+    updated = datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC)
+    a, _ = upsert_item(
+        source=source, item=factories.item("a", published=None, updated=updated, text="A " * 150), now=NOW
+    )
+    b, _ = upsert_item(source=source, item=factories.item("b", published=None, text="B " * 150), now=NOW)
+    assert a.published_at == updated
+    assert b.published_at == NOW
+
+
+def test_source_keywords_keep_only_matching_items():
+    source = factories.source(keywords="artificial intelligence, AI")
+    report = ingest(
+        source=source,
+        items=[
+            factories.item("1", title="New AI safety institute", text="x " * 120),
+            factories.item("2", title="Fisheries quota update", text="The quota was said to rise. " * 10),
+        ],
+    )
+    assert (report.new, [d.title for d in Document.objects.all()]) == (1, ["New AI safety institute"])
+
+
+def test_canonical_url_drops_tracking_fragment_and_trailing_slash():
+    assert canonical_url("HTTPS://Example.org:443/a/b/?utm_source=x&id=7#top") == "https://example.org/a/b?id=7"

@@ -1,0 +1,99 @@
+"""The pipeline end to end with a real Celery worker on Redis, fetching from a local HTTP server."""
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from kombu.exceptions import OperationalError as BrokerError
+
+from tests.tracker import factories
+from tests.worker import Worker, wait_for
+from tracker import tasks
+from tracker.ingesting import upsert_item
+from tracker.models import Document, ProcessStatus
+from tracker.pulling import STALE_AFTER, claim_stale_documents
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("allow_private")]
+
+FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Institute news</title><link>https://institute.example.org/</link>
+<item><guid>eval-report</guid><title>Institute reports on pre-deployment testing of a frontier model</title>
+<link>https://institute.example.org/eval-report</link><pubDate>Mon, 02 Nov 2026 09:00:00 GMT</pubDate>
+<description>Our evaluators tested the model for deception, sabotage of oversight and attempts to copy its own
+weights. The model showed situational awareness during the tests. We recommend that developers keep a safety case
+for loss of control before training runs above 10^26 integer or floating-point operations.</description></item>
+<item><guid>fraud-note</guid><title>Warning on voice-clone fraud against banks</title>
+<link>https://institute.example.org/fraud-note</link><pubDate>Tue, 03 Nov 2026 09:00:00 GMT</pubDate>
+<description>Criminals used cloned voices of executives to authorise payments. Banks should verify such requests
+through a second channel, and providers of voice models should watermark their output.</description></item>
+</channel></rss>"""
+
+
+@pytest.fixture
+def broker():
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    cache.clear()
+    return settings.CELERY_BROKER_URL
+
+
+@pytest.fixture
+def worker(broker):
+    started = Worker(broker_url=broker).start()
+    yield started
+    started.stop()
+
+
+def _processed(count):
+    return lambda: Document.objects.filter(process_status=ProcessStatus.DONE).count() == count
+
+
+def test_beat_dispatch_pulls_a_due_source_and_the_worker_tags_each_document(http_server, worker):
+    http_server.route("/feed.xml", headers={"Content-Type": "application/rss+xml"}, body=FEED)
+    factories.source(url=http_server.url("/feed.xml"))
+    tasks.dispatch_due_sources.delay()
+    wait_for(_processed(2), timeout=60, message="two processed documents")
+    report = Document.objects.get(title__startswith="Institute reports")
+    assert "alignment" in report.labels
+    assert report.mentions.filter(metric="training_compute_flop", value=1e26).exists()
+    fraud = Document.objects.get(title__startswith="Warning on voice-clone")
+    assert "human_misuse" in fraud.labels
+
+
+def test_killing_a_worker_in_the_middle_of_a_pull_loses_and_duplicates_nothing(http_server, broker):
+    http_server.route("/feed.xml", headers={"Content-Type": "application/rss+xml"}, body=FEED, delay=3)
+    source = factories.source(url=http_server.url("/feed.xml"))
+    quick_redelivery = {
+        "CELERY_TASK_SOFT_TIME_LIMIT": "5",
+        "CELERY_TASK_TIME_LIMIT": "6",
+        "CELERY_VISIBILITY_TIMEOUT": "8",
+    }
+    first = Worker(broker_url=broker, env=quick_redelivery).start()
+    try:
+        tasks.pull_source.delay(source.pk)
+        wait_for(lambda: http_server.hits("/feed.xml") >= 1, timeout=30, message="the pull to start")
+        first.kill()
+    finally:
+        first.stop()
+    assert Document.objects.count() == 0
+    second = Worker(broker_url=broker, env=quick_redelivery).start()
+    try:
+        wait_for(_processed(2), timeout=60, message="the redelivered pull to finish")
+    finally:
+        second.stop()
+    assert http_server.hits("/feed.xml") >= 2
+    assert Document.objects.count() == 2
+    assert sorted(d.sightings.count() for d in Document.objects.all()) == [1, 1]
+
+
+def test_a_document_queued_while_the_broker_is_down_is_sent_later_by_the_sweep(monkeypatch):
+    document, _ = upsert_item(source=factories.source(), item=factories.item())
+
+    def broker_down(*args):
+        raise BrokerError("Error 111 connecting to redis: Connection refused.")
+
+    monkeypatch.setattr(tasks.process_document, "delay", broker_down)
+    tasks.send_after_commit(tasks.process_document, document.pk)  # logs the failure, raises nothing
+    document.refresh_from_db()
+    assert document.process_status == ProcessStatus.PENDING
+    assert claim_stale_documents(now=document.queued_at + STALE_AFTER / 2) == []
+    assert claim_stale_documents(now=document.queued_at + STALE_AFTER * 2) == [document.pk]

@@ -1,0 +1,184 @@
+"""The tracker's admin: sources with their errors and actions, documents with tags, mentions and versions."""
+
+import difflib
+
+from django.contrib import admin, messages
+from django.db import models
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from tracker import processing
+from tracker.models import Document, DocumentTag, DocumentVersion, FetchRun, Source, TagOrigin, ThresholdMention
+from tracker.tasks import pull_source, send_after_commit
+
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class FetchRunInline(admin.TabularInline):
+    model = FetchRun
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ["started_at", "status", "items_seen", "documents_new", "documents_updated", "documents_unchanged"]
+    fields += ["error"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        recent = FetchRun.objects.order_by("-started_at").values("pk")[:200]
+        return super().get_queryset(request).filter(pk__in=list(recent))
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
+    list_display = ["name", "kind", "active", "jurisdiction", "last_success_at", "next_due_at", "health"]
+    list_filter = ["kind", "active", "jurisdiction"]
+    search_fields = ["name", "url", "publisher"]
+    readonly_fields = ["etag", "last_modified", "consecutive_failures", "last_error", "last_error_at"]
+    readonly_fields += ["last_success_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "url", "publisher", "jurisdiction", "keywords", "active", "poll_minutes"]}),
+        ("State", {"fields": ["next_due_at", *readonly_fields]}),
+    ]
+    inlines = [FetchRunInline]
+    actions = ["pull_now", "reset_backoff"]
+
+    @admin.display(description="Health")
+    def health(self, source):
+        if not source.consecutive_failures:
+            return "ok"
+        return format_html(
+            '<span style="color:#b00020" title="{}">{} failure(s): {}</span>',
+            source.last_error,
+            source.consecutive_failures,
+            source.last_error[:120],
+        )
+
+    @admin.action(description="Pull now")
+    def pull_now(self, request, queryset):
+        for source in queryset:
+            send_after_commit(pull_source, source.pk)
+        self.message_user(request, f"Queued {queryset.count()} source(s) for pulling.", messages.SUCCESS)
+
+    @admin.action(description="Reset backoff (due now)")
+    def reset_backoff(self, request, queryset):
+        now = timezone.now()
+        for source in queryset:
+            source.reset_backoff(now=now)
+        self.message_user(request, f"Reset {queryset.count()} source(s).", messages.SUCCESS)
+
+
+class TagInline(admin.TabularInline):
+    """Machine tags and people's corrections; add a row with origin "Person" to correct the tagger."""
+
+    model = DocumentTag
+    extra = 0
+    fields = ["category", "origin", "labelled", "score", "evidence_passages", "tagger_version", "note", "tagged_by"]
+    readonly_fields = ["score", "evidence_passages", "tagger_version", "tagged_by"]
+
+    @admin.display(description="Evidence")
+    def evidence_passages(self, tag):
+        return format_html_join("", "<p>“{}”</p>", ((e["text"],) for e in tag.evidence[:3])) or "—"
+
+
+class MentionInline(admin.TabularInline):
+    model = ThresholdMention
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ["text", "metric", "operator", "value", "currency", "threshold", "sentence"]
+    readonly_fields = fields
+
+
+class VersionInline(admin.TabularInline):
+    model = DocumentVersion
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ["number", "title", "fetched_at", "source", "content_hash"]
+    readonly_fields = fields
+
+
+class LabelFilter(admin.SimpleListFilter):
+    title = "challenge"
+    parameter_name = "challenge"
+
+    def lookups(self, request, model_admin):
+        from registry.vocabulary import ChallengeCode
+
+        return ChallengeCode.choices
+
+    def queryset(self, request, queryset):
+        return queryset.about(self.value()) if self.value() else queryset
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "source", "published_at", "label_list", "process_status"]
+    list_filter = [LabelFilter, "process_status", "kind", "source", "jurisdiction", "needs_ocr"]
+    search_fields = ["title", "url"]
+    date_hierarchy = "published_at"
+    readonly_fields = [
+        "source", "kind", "url", "canonical_url", "content_hash", "first_seen_at", "last_seen_at", "needs_ocr",
+        "process_status", "process_attempts", "process_error", "processed_at", "latest_change",
+    ]  # fmt: skip
+    fields = ["title", "published_at", "jurisdiction", "summary", "text", *readonly_fields]
+    inlines = [TagInline, MentionInline, VersionInline]
+    actions = ["retag"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source").prefetch_related("tags")
+
+    @admin.display(description="Challenges")
+    def label_list(self, document):
+        return ", ".join(document.labels) or "—"
+
+    @admin.display(description="Latest change of text")
+    def latest_change(self, document):
+        latest = list(document.versions.order_by("-number")[:2])
+        if len(latest) < 2:
+            return "Only one version so far."
+        new, old = latest
+        diff = difflib.HtmlDiff(wrapcolumn=80).make_table(
+            old.text.splitlines() or [""],
+            new.text.splitlines() or [""],
+            fromdesc=f"v{old.number} ({old.fetched_at:%Y-%m-%d})",
+            todesc=f"v{new.number} ({new.fetched_at:%Y-%m-%d})",
+            context=True,
+            numlines=2,
+        )
+        return format_html('<div class="version-diff">{}</div>', diff)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not DocumentTag:
+            return super().save_formset(request, form, formset, change)
+        for tag in formset.save(commit=False):
+            if tag.origin == TagOrigin.PERSON:
+                tag.tagged_by = request.user
+                tag.tagger_version = ""
+            tag.save()
+        for tag in formset.deleted_objects:
+            tag.delete()
+
+    @admin.action(description="Re-tag selected documents")
+    def retag(self, request, queryset):
+        for document in queryset:
+            processing.tag_document(document=document)
+        self.message_user(request, f"Re-tagged {queryset.count()} document(s).", messages.SUCCESS)
+
+
+@admin.register(ThresholdMention)
+class ThresholdMentionAdmin(admin.ModelAdmin):
+    list_display = ["text", "metric", "value", "currency", "document", "threshold"]
+    list_filter = ["metric", "currency"]
+    search_fields = ["text", "sentence", "document__title"]
+    list_select_related = ["document", "threshold"]
+
+
+@admin.register(DocumentTag)
+class DocumentTagAdmin(SimpleHistoryAdmin):
+    list_display = ["document", "category", "origin", "labelled", "score", "tagger_version"]
+    list_filter = ["category", "origin", "labelled", "tagger_version"]
+    list_select_related = ["document", "category"]
+    search_fields = ["document__title"]

@@ -1,0 +1,43 @@
+"""Run a local file through the same parsing and processing as a pulled one (offline demos, checking a capture)."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from tracker import processing
+from tracker.ingesting import ingest
+from tracker.models import SourceKind
+from tracker.parsing import ParseError, parse
+from tracker.sources import manual_source
+
+
+def ingest_file(*, path: Path, kind: str, url: str | None = None):
+    """Parse and ingest a file; returns the ingest report. Raises CommandError when the file is unusable."""
+    try:
+        size = path.stat().st_size
+        if size > settings.TRACKER_FETCH_MAX_BYTES:
+            raise CommandError(f"{path} is {size} bytes, more than the {settings.TRACKER_FETCH_MAX_BYTES} allowed")
+        content = path.read_bytes()
+    except OSError as error:
+        raise CommandError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        parsed = parse(kind, content, url=url or path.resolve().as_uri())
+    except ParseError as error:
+        raise CommandError(f"{path}: {error}") from None
+    report = ingest(source=manual_source(kind=kind), items=parsed.items)
+    processing.process_now(document_ids=report.to_process)
+    return report
+
+
+class Command(BaseCommand):
+    help = "Parse PATH as KIND and ingest it like a pulled document."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--kind", required=True, choices=SourceKind.values)
+        parser.add_argument("--url", help="The address the file came from (resolves relative links).")
+
+    def handle(self, *args, path, kind, url=None, **options):
+        report = ingest_file(path=path, kind=kind, url=url)
+        self.stdout.write(f"{path.name}: documents {report.summary()}")

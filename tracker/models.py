@@ -1,0 +1,371 @@
+"""The tracker's data: sources and their fetch runs, documents with versions and sightings, tags and mentions."""
+
+import datetime
+import hashlib
+import random
+import re
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from registry.models import CapabilityThreshold, Challenge, Jurisdiction
+from registry.vocabulary import Metric, Operator, choice_values
+
+MAX_BACKOFF = datetime.timedelta(hours=24)
+# A claimed source whose pull never reports back becomes due again after this long (a lost message, a killed worker).
+CLAIM_TIMEOUT = datetime.timedelta(minutes=15)
+
+
+class SourceKind(models.TextChoices):
+    RSS = "rss", "RSS feed"
+    ATOM = "atom", "Atom feed"
+    FEDERAL_REGISTER = "federal_register", "Federal Register API"
+    HTML = "html", "HTML page"
+    PDF = "pdf", "PDF document"
+
+
+class SourceQuerySet(models.QuerySet):
+    def due(self, now=None):
+        return self.filter(active=True, next_due_at__lte=now or timezone.now())
+
+
+class Source(models.Model):
+    """A public place the tracker polls for policy documents."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=SourceKind.choices)
+    url = models.URLField(max_length=1000, help_text="The feed, API query, page or PDF address.")
+    publisher = models.CharField(max_length=200, blank=True)
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.SET_NULL, null=True, blank=True)
+    active = models.BooleanField(default=True)
+    poll_minutes = models.PositiveIntegerField(default=60, help_text="How often to poll when all is well.")
+    keywords = models.CharField(
+        max_length=300, blank=True, help_text="Keep only items mentioning one of these comma-separated words."
+    )
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    next_due_at = models.DateTimeField(default=timezone.now)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "url"], name="source_unique_url_per_kind"),
+            models.CheckConstraint(condition=Q(kind__in=choice_values(SourceKind)), name="source_kind_known"),
+            models.CheckConstraint(condition=Q(poll_minutes__gte=1), name="source_poll_at_least_a_minute"),
+        ]
+        indexes = [
+            # dispatch_due_sources: active sources whose next_due_at has passed.
+            models.Index(fields=["next_due_at"], condition=Q(active=True), name="source_due"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def keyword_pattern(self) -> re.Pattern | None:
+        """Whole words or phrases, any case; None keeps every item."""
+        words = [re.escape(word.strip()) for word in self.keywords.split(",") if word.strip()]
+        return re.compile(rf"\b(?:{'|'.join(words)})\b", re.IGNORECASE) if words else None
+
+    def backoff(self, retry_after: float | None = None) -> datetime.timedelta:
+        """Doubling delay after each consecutive failure, with jitter, capped at a day."""
+        base = datetime.timedelta(minutes=self.poll_minutes) * 2 ** min(self.consecutive_failures, 16)
+        delay = min(base, MAX_BACKOFF) * random.uniform(0.9, 1.1)
+        return max(delay, datetime.timedelta(seconds=retry_after or 0))
+
+    def record_success(self, *, now, etag: str | None = None, last_modified: str | None = None):
+        self.etag = etag or ""
+        self.last_modified = last_modified or ""
+        self.consecutive_failures = 0
+        self.last_error = ""
+        self.last_success_at = now
+        self.next_due_at = now + datetime.timedelta(minutes=self.poll_minutes)
+        fields = ["etag", "last_modified", "consecutive_failures", "last_error", "last_success_at", "next_due_at"]
+        self.save(update_fields=fields)
+
+    def record_failure(self, *, now, error: str, retry_after: float | None = None):
+        self.consecutive_failures += 1
+        self.last_error = error[:2000]
+        self.last_error_at = now
+        self.next_due_at = now + self.backoff(retry_after)
+        self.save(update_fields=["consecutive_failures", "last_error", "last_error_at", "next_due_at"])
+
+    def reset_backoff(self, *, now):
+        self.consecutive_failures = 0
+        self.next_due_at = now
+        self.save(update_fields=["consecutive_failures", "next_due_at"])
+
+
+class FetchRun(models.Model):
+    """One pull of one source: what came back and what it changed."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        OK = "ok", "OK"
+        NOT_MODIFIED = "not_modified", "Not modified"
+        FAILED = "failed", "Failed"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    items_seen = models.PositiveIntegerField(default=0)
+    documents_new = models.PositiveIntegerField(default=0)
+    documents_updated = models.PositiveIntegerField(default=0)
+    documents_unchanged = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            # A source's latest runs, in the admin.
+            models.Index(fields=["source", "-started_at"], name="fetchrun_by_source"),
+        ]
+
+    def __str__(self):
+        return f"{self.source} at {self.started_at:%Y-%m-%d %H:%M}: {self.get_status_display()}"
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalise_text(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip().casefold()
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+class ProcessStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be processed"
+    DONE = "done", "Processed"
+    PARKED = "parked", "Parked after repeated failures"
+
+
+class DocumentQuerySet(models.QuerySet):
+    def untagged(self):
+        return self.filter(process_status=ProcessStatus.PENDING)
+
+    def parked(self):
+        return self.filter(process_status=ProcessStatus.PARKED)
+
+    def about(self, category):
+        """Documents that carry a label, a person's correction winning over the machine."""
+        labelled = DocumentTag.objects.effective().filter(category=category, labelled=True)
+        return self.filter(pk__in=labelled.values("document"))
+
+    def search(self, query: str):
+        """Full-text search ranked by relevance on PostgreSQL (title above body); plain matching elsewhere."""
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchRank
+
+            search_query = SearchQuery(query, search_type="websearch", config="english")
+            return (
+                self.annotate(search=search_vector(), rank=SearchRank(search_vector(), search_query))
+                .filter(search=search_query)
+                .order_by("-rank", "-published_at")
+            )
+        matches = self
+        for word in query.split():
+            matches = matches.filter(Q(title__icontains=word) | Q(text__icontains=word))
+        return matches.order_by("-published_at")
+
+
+def search_vector():
+    """Title weighted above body; the GIN index (a PostgreSQL-only migration) is built on this expression."""
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector("title", weight="A", config="english") + SearchVector("text", weight="B", config="english")
+
+
+class Document(models.Model):
+    """A policy document, however many sources it was seen through; its text is the latest version's."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="documents", help_text="First seen in.")
+    kind = models.CharField(max_length=20, choices=SourceKind.choices)
+    url = models.URLField(max_length=1000)
+    canonical_url = models.CharField(max_length=1000, blank=True)
+    title = models.CharField(max_length=1000)
+    summary = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64)
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.SET_NULL, null=True, blank=True)
+    published_at = models.DateTimeField(help_text="Published, else updated, else first seen.")
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    needs_ocr = models.BooleanField(default=False)
+    extra = models.JSONField(default=dict, blank=True)
+    process_status = models.CharField(max_length=10, choices=ProcessStatus.choices, default=ProcessStatus.PENDING)
+    process_attempts = models.PositiveSmallIntegerField(default=0)
+    process_error = models.TextField(blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["canonical_url"], condition=~Q(canonical_url=""), name="document_unique_canonical_url"
+            ),
+            models.CheckConstraint(
+                condition=Q(process_status__in=choice_values(ProcessStatus)), name="document_process_status_known"
+            ),
+        ]
+        indexes = [
+            # The same text seen under another address is the same document.
+            models.Index(fields=["content_hash"], name="document_content_hash"),
+            # Lists newest first.
+            models.Index(fields=["-published_at", "-id"], name="document_newest"),
+            # The sweep re-queues documents still pending.
+            models.Index(fields=["queued_at"], condition=Q(process_status="pending"), name="document_pending"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def labels(self) -> list[str]:
+        return sorted(tag.category_id for tag in DocumentTag.effective_for(self) if tag.labelled)
+
+
+class Sighting(models.Model):
+    """Where and under which id a source lists a document: the upsert key."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sightings")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="sightings")
+    external_id = models.CharField(max_length=1000)
+    url = models.URLField(max_length=1000, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="sighting_unique_per_source"),
+        ]
+
+    def __str__(self):
+        return f"{self.source}: {self.external_id}"
+
+
+class DocumentVersion(models.Model):
+    """A document's text as it was at one time; a change of text makes a new version."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=1000)
+    text = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64)
+    source = models.ForeignKey(Source, on_delete=models.SET_NULL, null=True, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="version_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="version_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.document} (v{self.number})"
+
+
+class TagOrigin(models.TextChoices):
+    MACHINE = "machine", "Tagger"
+    PERSON = "person", "Person"
+
+
+class DocumentTagQuerySet(models.QuerySet):
+    def effective(self):
+        """One tag per document and category: a person's correction where there is one, else the machine's."""
+        correction = DocumentTag.objects.filter(
+            origin=TagOrigin.PERSON, document=OuterRef("document"), category=OuterRef("category")
+        )
+        return self.filter(Q(origin=TagOrigin.PERSON) | (Q(origin=TagOrigin.MACHINE) & ~Exists(correction)))
+
+
+class DocumentTag(models.Model):
+    """A document's place under one challenge, with the passages that justify it."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="tags")
+    category = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="document_tags")
+    origin = models.CharField(max_length=10, choices=TagOrigin.choices, default=TagOrigin.MACHINE)
+    labelled = models.BooleanField(help_text="Whether the document is about this challenge.")
+    score = models.FloatField(default=0)
+    evidence = models.JSONField(default=list, blank=True, help_text="[{start, end, text}] passages.")
+    tagger_version = models.CharField(max_length=40, blank=True)
+    tagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = DocumentTagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "category", "origin"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "category", "origin"], name="tag_unique_per_origin"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=1), name="tag_score_in_unit_range"),
+            models.CheckConstraint(
+                condition=Q(origin=TagOrigin.PERSON) | ~Q(tagger_version=""), name="tag_machine_has_version"
+            ),
+        ]
+        indexes = [
+            # Documents by challenge: effective labels per category.
+            models.Index(fields=["category", "labelled", "origin"], name="tag_by_category"),
+        ]
+
+    def __str__(self):
+        return f"{self.category_id}: {'yes' if self.labelled else 'no'} ({self.get_origin_display()})"
+
+    @classmethod
+    def effective_for(cls, document) -> list["DocumentTag"]:
+        tags = {}
+        for tag in document.tags.all():
+            if tag.origin == TagOrigin.PERSON or tag.category_id not in tags:
+                tags[tag.category_id] = tag
+        return sorted(tags.values(), key=lambda tag: tag.category_id)
+
+    @property
+    def strongest_evidence(self) -> str:
+        return self.evidence[0]["text"] if self.evidence else ""
+
+
+class ThresholdMention(models.Model):
+    """A threshold figure read in a document, linked to a known threshold or to a candidate awaiting review."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="mentions")
+    metric = models.CharField(max_length=30, choices=Metric.choices)
+    operator = models.CharField(max_length=3, choices=Operator.choices, blank=True)
+    value = models.FloatField()
+    currency = models.CharField(max_length=3, blank=True)
+    text = models.CharField(max_length=300)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    sentence = models.TextField()
+    threshold = models.ForeignKey(
+        CapabilityThreshold, on_delete=models.SET_NULL, null=True, blank=True, related_name="mentions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "start", "metric"], name="mention_unique_per_place"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="mention_span_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.text

@@ -1,0 +1,118 @@
+"""Pulling a source: one conditional fetch through the safe fetcher, parsing by kind, and ingesting the items."""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tracker.fetching import FetchError, fetch
+from tracker.ingesting import IngestReport, ingest
+from tracker.models import CLAIM_TIMEOUT, Document, FetchRun, Source, SourceKind
+from tracker.parsing import ParseError, parse
+
+# The Federal Register API pages its results; one pull reads at most this many pages.
+MAX_PAGES = 5
+# A document still pending this long after it was queued is queued again.
+STALE_AFTER = datetime.timedelta(minutes=10)
+
+
+class PullFailed(Exception):
+    """A pull that fetched nothing usable; `transient` says whether trying again later may help."""
+
+    def __init__(self, message: str, *, transient: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.message, self.transient, self.retry_after = message, transient, retry_after
+
+
+def _pages(source: Source):
+    """Yield (FetchResult, ParseResult) for the source, following Federal Register next-page links."""
+    url, etag, last_modified = source.url, source.etag or None, source.last_modified or None
+    for _page in range(MAX_PAGES):
+        result = fetch(url, kind=source.kind, etag=etag, last_modified=last_modified)
+        if result.not_modified:
+            yield result, None
+            return
+        parsed = parse(
+            source.kind, result.content, url=result.url, content_type=result.content_type, charset=result.charset
+        )
+        yield result, parsed
+        if source.kind != SourceKind.FEDERAL_REGISTER or not parsed.next_url:
+            return
+        url, etag, last_modified = parsed.next_url, None, None
+
+
+def pull_source(*, source: Source, now=None, final_attempt: bool = True) -> tuple[FetchRun, IngestReport]:
+    """Fetch, parse and ingest one source, recording the run and the source's success or failure.
+
+    A transient failure that will be retried (final_attempt=False) is raised without counting against the
+    source; any other failure is recorded on the source (which then backs off) and raised as PullFailed.
+    """
+    now = now or timezone.now()
+    run = FetchRun.objects.create(source=source, started_at=now)
+    report = IngestReport()
+    first = None
+    try:
+        for result, parsed in _pages(source):
+            first = first or result
+            if parsed is None:
+                run.status = FetchRun.Status.NOT_MODIFIED
+                break
+            run.items_seen += len(parsed.items)
+            page_report = ingest(source=source, items=parsed.items, now=now)
+            report.new += page_report.new
+            report.updated += page_report.updated
+            report.unchanged += page_report.unchanged
+            report.to_process += page_report.to_process
+        else:
+            run.status = FetchRun.Status.OK
+    except (FetchError, ParseError) as error:
+        failure = PullFailed(
+            str(getattr(error, "message", None) or error),
+            transient=getattr(error, "transient", False),
+            retry_after=getattr(error, "retry_after", None),
+        )
+        run.status, run.error, run.finished_at = FetchRun.Status.FAILED, failure.message, timezone.now()
+        run.save()
+        if final_attempt or not failure.transient:
+            source.record_failure(now=now, error=failure.message, retry_after=failure.retry_after)
+        raise failure from error
+    run.documents_new, run.documents_updated, run.documents_unchanged = report.new, report.updated, report.unchanged
+    run.finished_at = timezone.now()
+    run.save()
+    source.record_success(
+        now=now,
+        etag=(first and first.etag) or source.etag,
+        last_modified=(first and first.last_modified) or source.last_modified,
+    )
+    return run, report
+
+
+def claim_due_sources(*, now=None, limit: int = 50) -> list[int]:
+    """Claim up to `limit` due sources, skipping rows another dispatcher holds. A claimed source is due again
+    after CLAIM_TIMEOUT unless its pull reports back first, so a lost message delays a pull but never drops it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Source.objects.due(now)
+            .select_for_update(skip_locked=True)
+            .order_by("next_due_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Source.objects.filter(pk__in=ids).update(next_due_at=now + CLAIM_TIMEOUT)
+    return ids
+
+
+def claim_stale_documents(*, now=None, older_than=STALE_AFTER, limit: int = 200) -> list[int]:
+    """Claim documents still waiting for processing long after they were queued (a lost message or a crash)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Document.objects.untagged()
+            .filter(Q(queued_at__lt=now - older_than) | Q(queued_at__isnull=True))
+            .select_for_update(skip_locked=True)
+            .order_by("queued_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Document.objects.filter(pk__in=ids).update(queued_at=now)
+    return ids

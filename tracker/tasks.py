@@ -1,0 +1,79 @@
+"""Celery tasks: thin wrappers that take ids, look the row up, and call one workflow function."""
+
+import logging
+import random
+
+from celery import shared_task
+from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerError
+
+from tracker import processing, pulling
+from tracker.models import Source
+
+log = logging.getLogger(__name__)
+RETRY_CAP_SECONDS = 600
+
+
+def send_after_commit(task, *args):
+    """Queue a task once the current transaction commits; if the broker is down the row stays pending and a
+    sweep (sources: their claim times out; documents: sweep_pending_documents) sends it later."""
+
+    def send():
+        try:
+            task.delay(*args)
+        except BrokerError as error:
+            log.warning("could not queue %s%r, a sweep will retry: %s", task.name, args, error)
+
+    transaction.on_commit(send)
+
+
+def _countdown(retries: int, retry_after: float | None) -> float:
+    backoff = min(RETRY_CAP_SECONDS, 30 * 2**retries) * random.uniform(0.5, 1.5)
+    return max(backoff, retry_after or 0)
+
+
+@shared_task(bind=True, max_retries=3, acks_late=True)
+def pull_source(self, source_id: int):
+    source = Source.objects.filter(pk=source_id, active=True).first()
+    if source is None:
+        return None
+    final = self.request.is_eager or self.request.retries >= self.max_retries
+    try:
+        run, report = pulling.pull_source(source=source, final_attempt=final)
+    except pulling.PullFailed as failure:
+        if failure.transient and not final:
+            raise self.retry(countdown=_countdown(self.request.retries, failure.retry_after)) from failure
+        return f"failed: {failure.message}"
+    for document_id in report.to_process:
+        send_after_commit(process_document, document_id)
+    return f"{run.get_status_display()}: {report.summary()}"
+
+
+@shared_task(acks_late=True)
+def process_document(document_id: int):
+    document = processing.claim_attempt(document_id=document_id)
+    if document is None:
+        return None
+    try:
+        processing.process_document(document=document)
+    except Exception as error:
+        # Recorded on the document; the sweep tries again until it is parked.
+        log.exception("processing document %s failed", document_id)
+        return f"failed: {error}"
+    return "done"
+
+
+@shared_task
+def dispatch_due_sources():
+    ids = pulling.claim_due_sources()
+    for source_id in ids:
+        send_after_commit(pull_source, source_id)
+    return len(ids)
+
+
+@shared_task
+def sweep_pending_documents():
+    ids = pulling.claim_stale_documents()
+    for document_id in ids:
+        send_after_commit(process_document, document_id)
+    return len(ids)
