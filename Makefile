@@ -23,6 +23,8 @@ install: $(VENV)/.installed
 setup: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_registry
+	$(BIN)/python manage.py seed_sources
+	$(BIN)/python manage.py load_samples
 	$(BIN)/python manage.py ensure_admin
 
 run: setup

@@ -6,7 +6,6 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import processing
 from tracker.models import Document, DocumentTag, DocumentVersion, FetchRun, Source, TagOrigin, ThresholdMention
@@ -163,9 +162,9 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-tag selected documents")
     def retag(self, request, queryset):
-        for document in queryset:
-            processing.tag_document(document=document)
-        self.message_user(request, f"Re-tagged {queryset.count()} document(s).", messages.SUCCESS)
+        documents = list(queryset)
+        processing.tag_documents(documents=documents)
+        self.message_user(request, f"Re-tagged {len(documents)} document(s).", messages.SUCCESS)
 
 
 @admin.register(ThresholdMention)
@@ -177,7 +176,7 @@ class ThresholdMentionAdmin(admin.ModelAdmin):
 
 
 @admin.register(DocumentTag)
-class DocumentTagAdmin(SimpleHistoryAdmin):
+class DocumentTagAdmin(admin.ModelAdmin):
     list_display = ["document", "category", "origin", "labelled", "score", "tagger_version"]
     list_filter = ["category", "origin", "labelled", "tagger_version"]
     list_select_related = ["document", "category"]

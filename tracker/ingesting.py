@@ -46,43 +46,8 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))[:1000]
 
 
-def _find(source: Source, item: ParsedItem, canonical: str, digest: str, text: str) -> Document | None:
-    sighting = Sighting.objects.filter(source=source, external_id=item.external_id).select_related("document").first()
-    if sighting:
-        return sighting.document
-    if canonical and (document := Document.objects.filter(canonical_url=canonical).first()):
-        return document
-    if len(text) >= MIN_HASHABLE_CHARS:
-        return Document.objects.filter(content_hash=digest).order_by("pk").first()
-    return None
-
-
 def _published(item: ParsedItem, now) -> datetime.datetime:
     return item.published or item.updated or now
-
-
-def _store_new(source: Source, item: ParsedItem, canonical: str, digest: str, text: str, now) -> Document:
-    document = Document.objects.create(
-        source=source,
-        kind=source.kind,
-        url=item.url[:1000],
-        canonical_url=canonical,
-        title=(item.title or item.url)[:1000],
-        summary=item.summary,
-        text=text,
-        content_hash=digest,
-        jurisdiction=source.jurisdiction,
-        published_at=_published(item, now),
-        first_seen_at=now,
-        last_seen_at=now,
-        needs_ocr=item.needs_ocr,
-        extra=item.extra,
-        queued_at=now,
-    )
-    DocumentVersion.objects.create(
-        document=document, number=1, title=document.title, text=text, content_hash=digest, source=source, fetched_at=now
-    )
-    return document
 
 
 def _store_change(document: Document, source: Source, item: ParsedItem, digest: str, text: str, now) -> str:
@@ -111,19 +76,19 @@ def _store_change(document: Document, source: Source, item: ParsedItem, digest: 
 
 
 def upsert_item(*, source: Source, item: ParsedItem, now=None) -> tuple[Document, str]:
+    """One item in its own transaction (the slow, careful path)."""
     now = now or timezone.now()
-    text = item.text.strip()
-    digest = text_hash(text or item.title)
-    canonical = canonical_url(item.url)
+    row = _prepared(item)
+    _, text, digest, _ = row
     for attempt in range(2):
         try:
             with transaction.atomic():
-                document = _find(source, item, canonical, digest, text)
-                if document is None:
-                    document, outcome = _store_new(source, item, canonical, digest, text, now), NEW
-                else:
-                    document = Document.objects.select_for_update().get(pk=document.pk)
-                    outcome = _store_change(document, source, item, digest, text, now)
+                known = _known(source, [row]).get(item.external_id)
+                if known is None:
+                    [document] = _store_new_page(source, [row], now)
+                    return document, NEW
+                document = Document.objects.select_for_update().get(pk=known)
+                outcome = _store_change(document, source, item, digest, text, now)
                 sighting, created = Sighting.objects.get_or_create(
                     source=source,
                     external_id=item.external_id[:1000],
@@ -139,12 +104,142 @@ def upsert_item(*, source: Source, item: ParsedItem, now=None) -> tuple[Document
     raise AssertionError("unreachable")
 
 
+def _prepared(item: ParsedItem) -> tuple[ParsedItem, str, str, str]:
+    text = item.text.strip()
+    return item, text, text_hash(text or item.title), canonical_url(item.url)
+
+
+def _known(source: Source, rows) -> dict[str, int]:
+    """Map each item's external id to the document it already is, looked up for the whole page at once:
+    by this source's sighting, then canonical URL, then text hash."""
+    ids = [item.external_id for item, *_ in rows]
+    known = dict(Sighting.objects.filter(source=source, external_id__in=ids).values_list("external_id", "document_id"))
+    canonicals = {canonical for *_, canonical in rows if canonical}
+    by_url = dict(Document.objects.filter(canonical_url__in=canonicals).values_list("canonical_url", "pk"))
+    hashes = {digest for _, text, digest, _ in rows if len(text) >= MIN_HASHABLE_CHARS}
+    by_hash = {}
+    for digest, pk in (
+        Document.objects.filter(content_hash__in=hashes).order_by("-pk").values_list("content_hash", "pk")
+    ):
+        by_hash[digest] = pk  # the oldest wins
+    for item, text, digest, canonical in rows:
+        if item.external_id not in known:
+            found = by_url.get(canonical) or (by_hash.get(digest) if len(text) >= MIN_HASHABLE_CHARS else None)
+            if found:
+                known[item.external_id] = found
+    return known
+
+
+def _store_new_page(source: Source, rows, now) -> list[Document]:
+    """Insert a page of new items with three bulk inserts; items of the page that are the same document (same
+    canonical URL or text) become one document with several sightings."""
+    documents, sightings = {}, []
+    for item, text, digest, canonical in rows:
+        key = canonical or digest
+        document = documents.get(key) or documents.get(digest if len(text) >= MIN_HASHABLE_CHARS else None)
+        if document is None:
+            document = Document(
+                source=source,
+                kind=source.kind,
+                url=item.url[:1000],
+                canonical_url=canonical,
+                title=(item.title or item.url)[:1000],
+                summary=item.summary,
+                text=text,
+                content_hash=digest,
+                jurisdiction=source.jurisdiction,
+                published_at=_published(item, now),
+                first_seen_at=now,
+                last_seen_at=now,
+                needs_ocr=item.needs_ocr,
+                extra=item.extra,
+                queued_at=now,
+            )
+            documents[key] = document
+            if len(text) >= MIN_HASHABLE_CHARS:
+                documents.setdefault(digest, document)
+        sightings.append((document, item))
+    created = list({id(d): d for d in documents.values()}.values())
+    Document.objects.bulk_create(created)
+    DocumentVersion.objects.bulk_create(
+        DocumentVersion(
+            document=d, number=1, title=d.title, text=d.text, content_hash=d.content_hash, source=source, fetched_at=now
+        )
+        for d in created
+    )
+    Sighting.objects.bulk_create(
+        Sighting(
+            document=d,
+            source=source,
+            external_id=item.external_id[:1000],
+            url=item.url[:1000],
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        for d, item in sightings
+    )
+    return created
+
+
 def ingest(*, source: Source, items, now=None) -> IngestReport:
-    report = IngestReport()
+    """Upsert a page of items in one transaction: known documents are looked up for the whole page, new ones
+    inserted in bulk, changed ones get a new version. If another worker stores the same items at the same
+    moment, the page falls back to one item at a time."""
+    now = now or timezone.now()
     keywords = source.keyword_pattern
+    rows, seen = [], set()
     for item in items:
-        if keywords and not keywords.search(f"{item.title} {item.summary} {item.text}"):
+        if item.external_id in seen or (keywords and not keywords.search(f"{item.title} {item.summary} {item.text}")):
             continue
-        document, outcome = upsert_item(source=source, item=item, now=now)
-        report.add(document, outcome)
+        seen.add(item.external_id)
+        rows.append(_prepared(item))
+    try:
+        with transaction.atomic():
+            return _ingest_page(source, rows, now)
+    except IntegrityError:
+        report = IngestReport()
+        with transaction.atomic():
+            for item, *_ in rows:
+                report.add(*upsert_item(source=source, item=item, now=now))
+        return report
+
+
+def _ingest_page(source: Source, rows, now) -> IngestReport:
+    report = IngestReport()
+    known = _known(source, rows)
+    documents = Document.objects.in_bulk(set(known.values()))
+    new_rows, unchanged = [], []
+    for row in rows:
+        item, text, digest, _canonical = row
+        document = documents.get(known.get(item.external_id))
+        if document is None:
+            new_rows.append(row)
+        elif digest == document.content_hash:
+            unchanged.append(document)
+            report.add(document, UNCHANGED)
+        else:
+            document = Document.objects.select_for_update().get(pk=document.pk)
+            report.add(document, _store_change(document, source, item, digest, text, now))
+    for document in _store_new_page(source, new_rows, now):
+        report.add(document, NEW)
+    Document.objects.filter(pk__in=[d.pk for d in unchanged]).update(last_seen_at=now)
+    # Items seen before through this source are refreshed; those known only through another source or by
+    # their text get a sighting of their own here.
+    ids = [item.external_id for item, *_ in rows if known.get(item.external_id)]
+    Sighting.objects.filter(source=source, external_id__in=ids).update(last_seen_at=now)
+    Sighting.objects.bulk_create(
+        [
+            Sighting(
+                document_id=known[item.external_id],
+                source=source,
+                external_id=item.external_id[:1000],
+                url=item.url[:1000],
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+            for item, *_ in rows
+            if known.get(item.external_id)
+        ],
+        ignore_conflicts=True,
+    )
     return report

@@ -482,55 +482,61 @@ def _line_break_ends_sentence(text: str, index: int) -> bool:
 MATCH_TOLERANCE = 0.01
 
 
-def _within_tolerance(metric: str, value: float):
-    low, high = sorted((value * (1 - MATCH_TOLERANCE), value * (1 + MATCH_TOLERANCE)))
-    return ThresholdCondition.objects.filter(metric=metric, value__gte=low, value__lte=high)
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= MATCH_TOLERANCE * max(abs(a), abs(b))
 
 
-def _best_approved(conditions, jurisdiction_id):
-    """Prefer a threshold of the document's jurisdiction, then one in force, then the oldest."""
-    approved = [c.threshold for c in conditions if c.threshold.review_status == ReviewStatus.APPROVED]
-    if not approved:
-        return None
-    return min(approved, key=lambda t: (t.instrument.jurisdiction_id != jurisdiction_id, not t.in_force, t.pk))
+class Linker:
+    """Matches figures against the registry's conditions, read once per batch of documents."""
 
+    def __init__(self):
+        conditions = ThresholdCondition.objects.select_related("threshold__instrument").order_by("threshold_id")
+        self.by_metric: dict[str, list[ThresholdCondition]] = {}
+        for condition in conditions:
+            self.by_metric.setdefault(condition.metric, []).append(condition)
 
-def _candidate(document, figure: Figure) -> CapabilityThreshold:
-    """One candidate per figure, however many documents state it: its slug is made from the figure itself."""
-    operator = figure.operator or Operator.GTE
-    shown = formatting.condition(figure.metric, operator, figure.value)
-    threshold, created = CapabilityThreshold.objects.get_or_create(
-        slug=slugify(f"found {figure.metric} {operator} {figure.value:.6g}")[:120],
-        defaults={
-            "name": f"{shown} (found in a document)"[:300],
-            "origin": Origin.DOCUMENT,
-            "review_status": ReviewStatus.CANDIDATE,
-            "source_url": document.url[:500],
-            "notes": f"First read in “{document.title}”: {figure.sentence}"[:4000],
-        },
-    )
-    if created:
-        ThresholdCondition.objects.create(
-            threshold=threshold, metric=figure.metric, operator=operator, value=figure.value, unit=figure.text[:80]
+    def link(self, document, figure: Figure) -> CapabilityThreshold | None:
+        if figure.currency not in ("", "USD"):
+            return None  # thresholds hold money in USD; other currencies are kept as mentions only
+        matches = [c.threshold for c in self.by_metric.get(figure.metric, []) if _close(c.value, figure.value)]
+        approved = [t for t in matches if t.review_status == ReviewStatus.APPROVED]
+        if approved:
+            # Prefer a threshold of the document's jurisdiction, then one in force, then the oldest.
+            return min(
+                approved, key=lambda t: (t.instrument.jurisdiction_id != document.jurisdiction_id, not t.in_force, t.pk)
+            )
+        found = [t for t in matches if t.origin == Origin.DOCUMENT]
+        if found:
+            return found[0]
+        return self._candidate(document, figure) if figure.operator else None
+
+    def _candidate(self, document, figure: Figure) -> CapabilityThreshold:
+        """One candidate per figure, however many documents state it: its slug is made from the figure itself."""
+        operator = figure.operator or Operator.GTE
+        shown = formatting.condition(figure.metric, operator, figure.value)
+        threshold, created = CapabilityThreshold.objects.get_or_create(
+            slug=slugify(f"found {figure.metric} {operator} {figure.value:.6g}")[:120],
+            defaults={
+                "name": f"{shown} (found in a document)"[:300],
+                "origin": Origin.DOCUMENT,
+                "review_status": ReviewStatus.CANDIDATE,
+                "source_url": document.url[:500],
+                "notes": f"First read in “{document.title}”: {figure.sentence}"[:4000],
+            },
         )
-    return threshold
+        condition = threshold.conditions.first()
+        if created or condition is None:
+            condition = ThresholdCondition.objects.create(
+                threshold=threshold, metric=figure.metric, operator=operator, value=figure.value, unit=figure.text[:80]
+            )
+        self.by_metric.setdefault(condition.metric, []).append(condition)
+        return threshold
 
 
-def link_figure(document, figure: Figure) -> CapabilityThreshold | None:
-    if figure.currency not in ("", "USD"):
-        return None  # thresholds hold money in USD; other currencies are kept as mentions only
-    conditions = list(_within_tolerance(figure.metric, figure.value).select_related("threshold__instrument"))
-    if approved := _best_approved(conditions, document.jurisdiction_id):
-        return approved
-    found = [c.threshold for c in conditions if c.threshold.origin == Origin.DOCUMENT]
-    if found:
-        return min(found, key=lambda t: t.pk)
-    return _candidate(document, figure) if figure.operator else None
-
-
-def record_mentions(*, document) -> list:
-    """Replace the document's mentions with the figures in its current text, each linked where it can be."""
-    document.mentions.all().delete()
+def record_mentions(*, documents, linker: Linker | None = None) -> list[ThresholdMention]:
+    """Replace the documents' mentions with the figures in their current text, each linked where it can be."""
+    linker = linker or Linker()
+    ThresholdMention.objects.filter(document__in=documents).delete()
     return ThresholdMention.objects.bulk_create(
         ThresholdMention(
             document=document,
@@ -542,7 +548,8 @@ def record_mentions(*, document) -> list:
             start=figure.start,
             end=figure.end,
             sentence=figure.sentence,
-            threshold=link_figure(document, figure),
+            threshold=linker.link(document, figure),
         )
+        for document in documents
         for figure in find_figures(document.text)
     )

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from registry.models import CapabilityThreshold, Challenge, Jurisdiction
 from registry.vocabulary import Metric, Operator, choice_values
@@ -309,7 +308,6 @@ class DocumentTag(models.Model):
     tagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
 
     objects = DocumentTagQuerySet.as_manager()
 

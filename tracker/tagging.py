@@ -122,7 +122,7 @@ def _file(index: dict[str, list[_Phrase]], phrase: _Phrase, source: str) -> None
     except Exception:  # an unusual construct: try the phrase everywhere rather than miss it
         heads = {""}
     for head in heads:
-        index.setdefault(head, []).append(phrase)
+        index.setdefault(head if len(head) >= 2 else "", []).append(phrase)
 
 
 def _index(categories: dict) -> dict[str, tuple[_Phrase, ...]]:
@@ -202,12 +202,13 @@ def _phrases(text: str, vocab: _Vocabulary) -> list[list[tuple[int, int, str, fl
     index, prefixes, anywhere = vocab.index, vocab.prefixes, vocab.index.get("", ())
     for word in _WORD_START.finditer(lowered):
         start = word.start()
-        candidates = list(anywhere)
-        for length in range(1, _KEY + 1):
+        candidates = anywhere
+        for length in range(2, _KEY + 1):
             key = lowered[start : start + length]
             if key not in prefixes:
                 break
-            candidates.extend(index.get(key, ()))
+            if key in index:
+                candidates = (*candidates, *index[key])
         for phrase in candidates:
             match = phrase.pattern.match(lowered, start)
             if match is None:

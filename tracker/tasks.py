@@ -44,13 +44,22 @@ def pull_source(self, source_id: int):
         if failure.transient and not final:
             raise self.retry(countdown=_countdown(self.request.retries, failure.retry_after)) from failure
         return f"failed: {failure.message}"
-    for document_id in report.to_process:
-        send_after_commit(process_document, document_id)
+    ids = report.to_process
+    for start in range(0, len(ids), processing.BATCH_SIZE):
+        send_after_commit(process_documents, ids[start : start + processing.BATCH_SIZE])
     return f"{run.get_status_display()}: {report.summary()}"
 
 
 @shared_task(acks_late=True)
+def process_documents(document_ids: list[int]):
+    """A batch from one pull; a batch that fails is redone one document at a time inside this task."""
+    failed = processing.process_documents(documents=processing.claim_attempts(document_ids=document_ids))
+    return f"{len(document_ids)} queued, {failed} failed"
+
+
+@shared_task(acks_late=True)
 def process_document(document_id: int):
+    """One document, as the sweep sends them: a document that keeps failing is isolated."""
     document = processing.claim_attempt(document_id=document_id)
     if document is None:
         return None

@@ -6,25 +6,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_challenges'),
+        ("registry", "0002_challenges"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='capabilitythreshold',
-            name='instrument',
-            field=models.ForeignKey(blank=True, help_text='Empty only for a candidate found in a document: a reviewer assigns it before approving.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='thresholds', to='registry.instrument'),
+            model_name="capabilitythreshold",
+            name="instrument",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty only for a candidate found in a document: a reviewer assigns it before approving.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="thresholds",
+                to="registry.instrument",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalcapabilitythreshold',
-            name='instrument',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Empty only for a candidate found in a document: a reviewer assigns it before approving.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.instrument'),
+            model_name="historicalcapabilitythreshold",
+            name="instrument",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Empty only for a candidate found in a document: a reviewer assigns it before approving.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.instrument",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='capabilitythreshold',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('review_status', 'approved'), _negated=True), ('instrument__isnull', False), _connector='OR'), name='threshold_approved_has_instrument'),
+            model_name="capabilitythreshold",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("review_status", "approved"), _negated=True),
+                    ("instrument__isnull", False),
+                    _connector="OR",
+                ),
+                name="threshold_approved_has_instrument",
+            ),
         ),
     ]

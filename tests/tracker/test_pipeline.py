@@ -13,7 +13,11 @@ from tracker.ingesting import upsert_item
 from tracker.models import Document, ProcessStatus
 from tracker.pulling import STALE_AFTER, claim_stale_documents
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("allow_private")]
+# serialized_rollback: the three challenges (made by a migration) come back after each test empties the tables.
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("allow_private"),
+]
 
 FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Institute news</title><link>https://institute.example.org/</link>
@@ -80,6 +84,7 @@ def test_killing_a_worker_in_the_middle_of_a_pull_loses_and_duplicates_nothing(h
         wait_for(_processed(2), timeout=60, message="the redelivered pull to finish")
     finally:
         second.stop()
+        print(second.output())
     assert http_server.hits("/feed.xml") >= 2
     assert Document.objects.count() == 2
     assert sorted(d.sightings.count() for d in Document.objects.all()) == [1, 1]

@@ -85,7 +85,7 @@ def test_a_persons_correction_wins_and_survives_retagging(admin_user):
     DocumentTag.objects.create(
         document=document, category_id="alignment", origin=TagOrigin.PERSON, labelled=False, tagged_by=admin_user
     )
-    processing.tag_document(document=document)
+    processing.tag_documents(documents=[document])
     assert "alignment" not in document.labels
     assert "natural_selection" in document.labels
     assert document not in Document.objects.about("alignment")
