@@ -139,15 +139,14 @@ class DocumentAdmin(admin.ModelAdmin):
         if len(latest) < 2:
             return "Only one version so far."
         new, old = latest
-        diff = difflib.HtmlDiff(wrapcolumn=80).make_table(
-            old.text.splitlines() or [""],
-            new.text.splitlines() or [""],
-            fromdesc=f"v{old.number} ({old.fetched_at:%Y-%m-%d})",
-            todesc=f"v{new.number} ({new.fetched_at:%Y-%m-%d})",
-            context=True,
-            numlines=2,
-        )
-        return format_html('<div class="version-diff">{}</div>', diff)
+        lines = difflib.unified_diff(
+            old.text.splitlines(), new.text.splitlines(), f"v{old.number} ({old.fetched_at:%Y-%m-%d})",
+            f"v{new.number} ({new.fetched_at:%Y-%m-%d})", n=1, lineterm="",
+        )  # fmt: skip
+        colours = {"+": "#e6ffec", "-": "#ffebe9", "@": "#f0f3f6"}
+        rows = ((colours.get(line[:1], "transparent"), line) for line in lines)
+        body = format_html_join("", '<div style="background:{}">{}</div>', rows)
+        return format_html('<pre class="version-diff" style="white-space:pre-wrap">{}</pre>', body)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not DocumentTag:

@@ -138,12 +138,9 @@ class FetchRun(models.Model):
 _WHITESPACE = re.compile(r"\s+")
 
 
-def normalise_text(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip().casefold()
-
-
 def text_hash(text: str) -> str:
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+    """The same for texts that differ only in spacing or case."""
+    return hashlib.sha256(_WHITESPACE.sub(" ", text).strip().casefold().encode("utf-8")).hexdigest()
 
 
 class ProcessStatus(models.TextChoices):

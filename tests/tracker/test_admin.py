@@ -1,0 +1,109 @@
+"""The tracker's admin as a curator uses it: source health and actions, corrections, version diffs."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from tests.tracker import factories
+from tracker.ingesting import upsert_item
+from tracker.models import Document, DocumentTag, TagOrigin
+from tracker.processing import process_now
+
+pytestmark = pytest.mark.django_db
+SOURCES = reverse("admin:tracker_source_changelist")
+
+
+def test_a_failing_source_shows_its_error_in_the_list(admin_client):
+    factories.source(name="Broken feed", consecutive_failures=3, last_error="HTTP 500 from feeds.example.org")
+    page = admin_client.get(SOURCES).content.decode()
+    assert "3 failure(s): HTTP 500 from feeds.example.org" in page
+
+
+def test_reset_backoff_makes_a_source_due_now(admin_client):
+    source = factories.source(consecutive_failures=4)
+    admin_client.post(SOURCES, {"action": "reset_backoff", "_selected_action": [source.pk]}, follow=True)
+    source.refresh_from_db()
+    assert source.consecutive_failures == 0
+    assert source.next_due_at <= timezone.now()
+
+
+def test_pull_now_runs_the_pull(
+    admin_client, http_server, allow_private, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # as on the embedded default
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://x.example.org/</link>'
+        b"<item><guid>1</guid><title>Regulator consults on AI model audits</title>"
+        b"<link>https://x.example.org/1</link><description>Auditors would test frontier models for deception "
+        b"and loss of control before release.</description></item></channel></rss>"
+    )
+    http_server.route("/feed.xml", headers={"Content-Type": "application/rss+xml"}, body=feed)
+    source = factories.source(url=http_server.url("/feed.xml"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(SOURCES, {"action": "pull_now", "_selected_action": [source.pk]}, follow=True)
+    assert "Queued 1 source(s) for pulling." in response.content.decode()
+    assert source.runs.get().status == "ok"
+    assert Document.objects.get().title == "Regulator consults on AI model audits"
+
+
+def test_a_correction_in_the_admin_wins_and_records_who_made_it(admin_client, admin_user):
+    document, _ = upsert_item(source=factories.source(), item=factories.item())
+    process_now(document_ids=[document.pk])
+    assert "alignment" in Document.objects.get(pk=document.pk).labels
+    url = reverse("admin:tracker_document_change", args=[document.pk])
+    page = admin_client.get(url)
+    form = page.context["adminform"].form
+    data = {field: form.initial.get(field) or "" for field in ("title", "summary", "text", "jurisdiction")}
+    data["published_at_0"], data["published_at_1"] = document.published_at.strftime("%Y-%m-%d"), "09:00:00"
+    tags = list(document.tags.all())
+    data.update(
+        {
+            "tags-TOTAL_FORMS": str(len(tags) + 1),
+            "tags-INITIAL_FORMS": str(len(tags)),
+            "tags-MIN_NUM_FORMS": "0",
+            "tags-MAX_NUM_FORMS": "1000",
+            "mentions-TOTAL_FORMS": "0",
+            "mentions-INITIAL_FORMS": "0",
+            "versions-TOTAL_FORMS": str(document.versions.count()),
+            "versions-INITIAL_FORMS": str(document.versions.count()),
+        }
+    )
+    for index, tag in enumerate(tags):
+        data.update(
+            {
+                f"tags-{index}-id": str(tag.pk),
+                f"tags-{index}-document": str(document.pk),
+                f"tags-{index}-category": tag.category_id,
+                f"tags-{index}-origin": tag.origin,
+                f"tags-{index}-labelled": "on" if tag.labelled else "",
+                f"tags-{index}-note": "",
+            }
+        )
+    for index, version in enumerate(document.versions.all()):
+        data.update({f"versions-{index}-id": str(version.pk), f"versions-{index}-document": str(document.pk)})
+    new = len(tags)
+    data.update(
+        {
+            f"tags-{new}-document": str(document.pk),
+            f"tags-{new}-category": "alignment",
+            f"tags-{new}-origin": "person",
+            f"tags-{new}-labelled": "",
+            f"tags-{new}-note": "Only a passing mention.",
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    correction = DocumentTag.objects.get(document=document, origin=TagOrigin.PERSON)
+    assert correction.tagged_by == admin_user
+    assert "alignment" not in Document.objects.get(pk=document.pk).labels
+
+
+def test_the_document_page_shows_the_latest_change_of_text(admin_client):
+    source = factories.source()
+    document, _ = upsert_item(source=source, item=factories.item(text="The consultation closes in March.\n" * 10))
+    upsert_item(source=source, item=factories.item(text="The consultation closes in April.\n" * 10))
+    page = admin_client.get(reverse("admin:tracker_document_change", args=[document.pk])).content.decode()
+    assert "--- v1 (" in page and "+++ v2 (" in page
+    assert "-The consultation closes in March." in page
+    assert "+The consultation closes in April." in page
