@@ -119,15 +119,19 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ["title", "url"]
     date_hierarchy = "published_at"
     readonly_fields = [
-        "source", "kind", "url", "canonical_url", "content_hash", "first_seen_at", "last_seen_at", "needs_ocr",
+        "summary", "text", "source", "kind", "url", "canonical_url", "content_hash", "first_seen_at", "last_seen_at", "needs_ocr",
         "process_status", "process_attempts", "process_error", "processed_at", "latest_change",
     ]  # fmt: skip
-    fields = ["title", "published_at", "jurisdiction", "summary", "text", *readonly_fields]
+    # The text is what the source published (each change is a version): it is read, not edited, here.
+    fields = ["title", "published_at", "jurisdiction", *readonly_fields]
     inlines = [TagInline, MentionInline, VersionInline]
     actions = ["retag"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source").prefetch_related("tags")
+
+    def has_add_permission(self, request):
+        return False  # documents come from sources, pull_url or ingest_file
 
     @admin.display(description="Challenges")
     def label_list(self, document):
@@ -172,6 +176,9 @@ class ThresholdMentionAdmin(admin.ModelAdmin):
     list_filter = ["metric", "currency"]
     search_fields = ["text", "sentence", "document__title"]
     list_select_related = ["document", "threshold"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(DocumentTag)
