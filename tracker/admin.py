@@ -119,8 +119,9 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ["title", "url"]
     date_hierarchy = "published_at"
     readonly_fields = [
-        "summary", "text", "source", "kind", "url", "canonical_url", "content_hash", "first_seen_at", "last_seen_at", "needs_ocr",
-        "process_status", "process_attempts", "process_error", "processed_at", "latest_change",
+        "summary", "text", "source", "kind", "url", "canonical_url", "content_hash", "first_seen_at",
+        "last_seen_at", "needs_ocr", "process_status", "process_attempts", "process_error", "processed_at",
+        "latest_change",
     ]  # fmt: skip
     # The text is what the source published (each change is a version): it is read, not edited, here.
     fields = ["title", "published_at", "jurisdiction", *readonly_fields]
