@@ -41,5 +41,12 @@ test: lint
 	SECRET_KEY=test-only-secret-key DEBUG=0 SECURE_SSL_REDIRECT=0 \
 	sh -c '$(BIN)/python manage.py makemigrations --check --dry-run && $(BIN)/python -m pytest $(PYTEST_ARGS)'
 
+# schemathesis, longer than the bounded profile the test suite runs.
+fuzz: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$${REDIS_URL:-$(TEST_REDIS_URL)}} \
+	SECRET_KEY=test-only-secret-key DEBUG=0 SECURE_SSL_REDIRECT=0 SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-200} \
+	$(BIN)/python -m pytest -q tests/api/test_schema_fuzz.py
+
 clean:
 	rm -rf var $(VENV)

@@ -1,15 +1,356 @@
-"""API views."""
+"""The REST API: thin views over the registry and tracker. Anonymous users read approved, public data; writes
+and review need staff."""
 
+from django.db.models import Count, Prefetch, Q
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import api_view, permission_classes
-from rest_framework.permissions import AllowAny
+from rest_framework import exceptions, pagination, permissions, viewsets
+from rest_framework.decorators import action, api_view, permission_classes, renderer_classes
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from api import serializers as s
+from api.filters import AIModelFilter, DocumentFilter, InstrumentFilter, ThresholdFilter
+from registry import reviewing
+from registry.evaluation import evaluate
+from registry.exporting import registry_export
+from registry.forecasting import FRONTIER_TOP, forecast
+from registry.history import condition_changes
+from registry.models import AIModel, CapabilityThreshold, Challenge, Instrument, Jurisdiction, ThresholdCondition
+from registry.vocabulary import ReviewStatus
+from tracker.models import Document, DocumentTag, Source, TagOrigin
+
+MAX_PARAM_LENGTH = 500
+CSV_ROW_LIMIT = 50_000
+
+
+def is_staff(request) -> bool:
+    return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+class StaffWrites(permissions.BasePermission):
+    """Anyone reads; only staff write."""
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or is_staff(request)
+
+
+class PagePagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class DocumentCursorPagination(pagination.CursorPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    ordering = ("-published_at", "-id")
+
+
+class ApiViewMixin:
+    """Refuses NUL bytes and overlong parameters with a 400; CSV lists are not paginated."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        for key, values in request.query_params.lists():
+            for value in [key, *values]:
+                if "\x00" in value:
+                    raise exceptions.ValidationError({key.replace("\x00", ""): "NUL bytes are not allowed."})
+                if len(value) > MAX_PARAM_LENGTH:
+                    raise exceptions.ValidationError({key[:50]: f"At most {MAX_PARAM_LENGTH} characters."})
+
+    def handle_exception(self, exc):
+        """Errors are JSON whatever format was asked for: a CSV of an error message helps nobody."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return response
+
+    def paginate_queryset(self, queryset):
+        if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "csv":
+            return None
+        return super().paginate_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            queryset = self.filter_queryset(self.get_queryset())[:CSV_ROW_LIMIT]
+            return Response(self.get_serializer(queryset, many=True).data)
+        return super().list(request, *args, **kwargs)
+
+
+class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    permission_classes = [StaffWrites]
+    lookup_value_regex = r"[0-9]+"
+    pagination_class = PagePagination
+    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+
+
+def _thresholds_for(request):
+    queryset = CapabilityThreshold.objects.all() if is_staff(request) else CapabilityThreshold.objects.approved()
+    return queryset.select_related("instrument__jurisdiction").prefetch_related(
+        Prefetch("conditions", queryset=ThresholdCondition.objects.order_by("pk")), "challenges"
+    )
+
+
+class InstrumentViewSet(ReadOnlyViewSet):
+    """Laws, bills, orders, regulations, standards, lab frameworks, commitments, declarations and proposals."""
+
+    filterset_class = InstrumentFilter
+    search_fields = ["title", "short_name", "issuer", "summary"]
+    ordering_fields = ["effective_on", "adopted_on", "title", "updated_at"]
+    ordering = ["slug"]
+
+    def get_queryset(self):
+        queryset = Instrument.objects.select_related("jurisdiction", "supersedes").prefetch_related("challenges")
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                Prefetch("thresholds", queryset=_thresholds_for(self.request), to_attr="visible_thresholds"),
+                "timeline",
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        return s.InstrumentDetailSerializer if self.action == "retrieve" else s.InstrumentSerializer
+
+
+class ThresholdViewSet(ReadOnlyViewSet):
+    """Capability thresholds with their conditions (all must hold). Anonymous users see approved ones only."""
+
+    serializer_class = s.ThresholdSerializer
+    filterset_class = ThresholdFilter
+    search_fields = ["name", "slug", "obligations", "instrument__title", "instrument__short_name"]
+    ordering_fields = ["updated_at", "name"]
+    ordering = ["instrument__slug", "slug"]
+
+    def get_queryset(self):
+        return _thresholds_for(self.request)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True)
+    def history(self, request, pk=None):
+        """Who changed what and when; condition changes say whether they tightened or loosened the threshold."""
+        threshold = self.get_object()
+        records = list(threshold.history.select_related("history_user").order_by("history_date", "history_id"))
+        changes = []
+        for previous, record in zip([None, *records], records, strict=False):
+            delta = record.diff_against(previous).changes if previous else []
+            changes.append(
+                {
+                    "date": record.history_date,
+                    "user": str(record.history_user) if record.history_user else None,
+                    "type": record.get_history_type_display(),
+                    "reason": record.history_change_reason,
+                    "fields": {c.field: {"before": c.old, "after": c.new} for c in delta if c.field != "updated_at"},
+                }
+            )
+        conditions = [
+            {
+                "date": c.when,
+                "user": c.user,
+                "reason": c.reason,
+                "before": c.before,
+                "after": c.after,
+                "effect": c.direction,
+            }
+            for c in condition_changes(threshold)
+        ]
+        return Response({"threshold": threshold.slug, "changes": changes, "condition_changes": conditions})
+
+    def _review(self, request, decide, **extra):
+        body = s.ReviewSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        threshold = self.get_object()
+        try:
+            decide(threshold=threshold, reviewer=request.user, note=body.validated_data.get("note", ""), **extra)
+        except reviewing.PermissionDenied as error:
+            raise exceptions.PermissionDenied(str(error)) from None
+        except reviewing.ValidationError as error:
+            raise exceptions.ValidationError({"detail": error.messages}) from None
+        return Response(self.get_serializer(self.get_queryset().get(pk=threshold.pk)).data)
+
+    @extend_schema(request=s.ReviewSerializer, responses={200: s.ThresholdSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
+    def approve(self, request, pk=None):
+        """Approve a candidate (staff with the review permission)."""
+        return self._review(request, reviewing.approve)
+
+    @extend_schema(request=s.ReviewSerializer, responses={200: s.ThresholdSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
+    def reject(self, request, pk=None):
+        """Reject a threshold with a note saying why (staff with the review permission)."""
+        return self._review(request, reviewing.reject)
+
+
+class AIModelViewSet(ReadOnlyViewSet):
+    """Reference models with estimated training compute (Epoch AI)."""
+
+    queryset = AIModel.objects.all()
+    serializer_class = s.AIModelSerializer
+    filterset_class = AIModelFilter
+    search_fields = ["name", "developer"]
+    ordering_fields = ["released", "training_compute_flop", "name"]
+    ordering = ["-training_compute_flop", "name"]
+
+
+class JurisdictionViewSet(ReadOnlyViewSet):
+    queryset = Jurisdiction.objects.all()
+    serializer_class = s.JurisdictionSerializer
+    lookup_field = "code"
+    lookup_value_regex = r"[A-Za-z-]{2,8}"
+    filter_backends = []
+    pagination_class = None
+
+
+class ChallengeViewSet(ReadOnlyViewSet):
+    """The three challenges, with how many documents, approved thresholds and instruments each covers."""
+
+    serializer_class = s.ChallengeSerializer
+    lookup_field = "code"
+    lookup_value_regex = r"[a-z_]{1,32}"
+    filter_backends = []
+    pagination_class = None
+
+    def get_queryset(self):
+        labelled = DocumentTag.objects.effective().filter(labelled=True)
+        counts = {
+            row["category"]: row["n"]
+            for row in labelled.values("category").annotate(n=Count("document", distinct=True))
+        }
+        queryset = Challenge.objects.annotate(
+            threshold_count=Count(
+                "thresholds", filter=Q(thresholds__review_status=ReviewStatus.APPROVED), distinct=True
+            ),
+            instrument_count=Count("instruments", distinct=True),
+        )
+        for challenge in queryset:
+            challenge.document_count = counts.get(challenge.code, 0)
+        return queryset
+
+
+class DocumentViewSet(ReadOnlyViewSet):
+    """Policy documents, tagged against the three challenges with evidence. Cursor-paginated, newest first;
+    with `q`, ranked by relevance and paginated by page number."""
+
+    filterset_class = DocumentFilter
+    filter_backends = ReadOnlyViewSet.filter_backends[:1]
+    pagination_class = DocumentCursorPagination
+
+    def get_queryset(self):
+        queryset = Document.objects.select_related("source", "jurisdiction").prefetch_related("tags")
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("versions", "mentions__threshold")
+        return queryset
+
+    def get_serializer_class(self):
+        return s.DocumentDetailSerializer if self.action == "retrieve" else s.DocumentSerializer
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            searching = bool(self.request.query_params.get("q", "").strip())
+            self._paginator = PagePagination() if searching else DocumentCursorPagination()
+        return self._paginator
+
+    @extend_schema(request=s.TagCorrectionSerializer, responses={200: s.DocumentDetailSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
+    def tags(self, request, pk=None):
+        """Correct a tag (staff): the correction wins over the tagger and survives re-tagging."""
+        body = s.TagCorrectionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        document = self.get_object()
+        DocumentTag.objects.update_or_create(
+            document=document,
+            category_id=body.validated_data["category"],
+            origin=TagOrigin.PERSON,
+            defaults={
+                "labelled": body.validated_data["labelled"],
+                "note": body.validated_data.get("note", ""),
+                "tagged_by": request.user,
+                "score": 1.0 if body.validated_data["labelled"] else 0.0,
+            },
+        )
+        return Response(s.DocumentDetailSerializer(self.get_queryset().get(pk=document.pk)).data)
+
+
+class SourceViewSet(ReadOnlyViewSet):
+    """Where documents come from, with their health (staff only)."""
+
+    permission_classes = [permissions.IsAdminUser]
+    queryset = Source.objects.select_related("jurisdiction")
+    serializer_class = s.SourceSerializer
+    filterset_fields = ["kind", "active"]
+    search_fields = ["name", "url", "publisher"]
+    ordering_fields = ["name", "next_due_at", "consecutive_failures"]
+    ordering = ["name"]
+
+
+class EvaluateView(ApiViewMixin, APIView):
+    """Which approved thresholds a model triggers, does not trigger, or cannot be judged on (and what is missing)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def _answer(self, data):
+        profile = s.ProfileSerializer(data=data)
+        profile.is_valid(raise_exception=True)
+        results = [evaluation.as_dict() for evaluation in evaluate(profile.validated_data)]
+        return Response(s.EvaluationResultsSerializer({"results": results}).data)
+
+    @extend_schema(parameters=[s.ProfileSerializer], responses={200: s.EvaluationResultsSerializer})
+    def get(self, request):
+        data = request.query_params.dict()
+        data.pop("format", None)
+        return self._answer(data)
+
+    @extend_schema(request=s.ProfileSerializer, responses={200: s.EvaluationResultsSerializer})
+    def post(self, request):
+        return self._answer(request.data)
+
+
+class ForecastView(ApiViewMixin, APIView):
+    """For each approved compute threshold, the date range in which the frontier of reference models crosses it."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: s.ForecastSerializer})
+    def get(self, request):
+        fit, crossings = forecast()
+        method = (
+            f"Least-squares fit of log10(training compute) against release date over frontier models (each in the "
+            f"top {FRONTIER_TOP} by compute when released); earliest and latest bound a 90% band around the line."
+        )
+        return Response(s.ForecastSerializer({"fit": fit, "method": method, "thresholds": crossings}).data)
+
+
+class ExportView(ApiViewMixin, APIView):
+    """The whole registry in one JSON document: instruments with thresholds and conditions, and models."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response(registry_export())
 
 
 @extend_schema(exclude=True)
 @api_view(["GET"])
-@permission_classes([AllowAny])
+@permission_classes([permissions.AllowAny])
 def api_root(request, format=None):
-    """The API's entry point: where to find its schema."""
-    return Response({"schema": reverse("schema", request=request, format=format)})
+    """The API's entry points."""
+    names = ["instrument", "threshold", "aimodel", "jurisdiction", "challenge", "document"]
+    links = {name: reverse(f"{name}-list", request=request, format=format) for name in names}
+    for name in ("evaluate", "forecast", "export", "schema", "swagger-ui", "redoc"):
+        links[name] = reverse(name, request=request, format=format)
+    return Response(links)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@permission_classes([permissions.AllowAny])
+@renderer_classes([JSONRenderer])
+def not_found(request, path=""):
+    """Any other address under the API answers a JSON 404, like the rest of the API."""
+    raise exceptions.NotFound("No such API address: see /api/schema/.")

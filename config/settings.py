@@ -1,6 +1,7 @@
 """Django settings, read from the environment; with no environment at all it runs on the embedded default."""
 
 import os
+import zoneinfo
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "django_celery_beat",
     "registry",
@@ -49,6 +51,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag on every GET (from the body), so a client polling an unchanged list or object gets a 304.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -183,15 +187,52 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The token scheme first, so a missing or bad credential answers 401 with WWW-Authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.HashedTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "api.renderers.CSVRenderer",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_ANON_RATE", "120/minute"),
+        "user": env_str("API_USER_RATE", "1200/minute"),
+        "subscriptions": env_str("API_SUBSCRIPTION_RATE", "5/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI Governance Tracker API",
-    "DESCRIPTION": "Capability thresholds, the instruments that define them, and AI-policy documents.",
+    "DESCRIPTION": (
+        "Capability thresholds, the instruments that define them, reference models, and AI-policy documents "
+        "tagged against alignment, human misuse and natural selection. Anonymous users read approved, public data; "
+        "writes and review need a staff session or an API token (`Authorization: Bearer <key>`)."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_errors",
+    ],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ConfidenceEnum": "registry.vocabulary.Confidence.choices",
+        "EstimateConfidenceEnum": "registry.vocabulary.EstimateConfidence.choices",
+        "InstrumentKindEnum": "registry.vocabulary.InstrumentKind.choices",
+        "SourceKindEnum": "tracker.models.SourceKind.choices",
+        "ChallengeEnum": "registry.vocabulary.ChallengeCode.choices",
+    },
 }
 
 LOGGING = {
@@ -203,3 +244,21 @@ LOGGING = {
     # httpx logs every request at INFO; the fetcher records what matters on the source and its runs.
     "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"}},
 }
+
+# The weekly digest (tracker/digests.py): it covers one ISO week (Monday to Monday in DIGEST_TIME_ZONE) and goes
+# out on DIGEST_WEEKDAY at DIGEST_HOUR after it. SITE_URL is the absolute base of every link in an email.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://, not {SITE_URL!r}")
+DIGEST_WEEKDAY = env_str("DIGEST_WEEKDAY", "monday").strip().lower()
+if DIGEST_WEEKDAY not in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"):
+    raise ImproperlyConfigured(f"DIGEST_WEEKDAY must be a day of the week (monday … sunday), not {DIGEST_WEEKDAY!r}")
+DIGEST_HOUR = env_int("DIGEST_HOUR", 8, minimum=0)
+if DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(f"DIGEST_HOUR must be an hour from 0 to 23, not {DIGEST_HOUR}")
+DIGEST_TIME_ZONE = env_str("DIGEST_TIME_ZONE", TIME_ZONE)
+try:
+    zoneinfo.ZoneInfo(DIGEST_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(f"DIGEST_TIME_ZONE must be a zone like Europe/Paris, not {DIGEST_TIME_ZONE!r}") from None
+DIGEST_SEND_EMPTY = env_bool("DIGEST_SEND_EMPTY", default=True)

@@ -33,11 +33,15 @@ def instrument(**fields):
     return Instrument.objects.create(**values)
 
 
-def threshold(*conditions, instrument_=None, review_status=ReviewStatus.APPROVED, **fields):
-    """conditions: (metric, operator symbol, value) or (metric, symbol, rank, level) tuples."""
+_NEW = object()
+
+
+def threshold(*conditions, instrument_=_NEW, review_status=ReviewStatus.APPROVED, **fields):
+    """conditions: (metric, operator symbol, value) or (metric, symbol, rank, level) tuples. A new instrument is
+    made unless one (or None, for a candidate found in a document) is given."""
     n = next(_numbers)
     values = {
-        "instrument": instrument_ or instrument(),
+        "instrument": instrument() if instrument_ is _NEW else instrument_,
         "slug": f"threshold-{n}",
         "name": f"Test threshold {n}",
         "review_status": review_status,

@@ -1,0 +1,152 @@
+"""Query parameters of the list endpoints. Every value is validated: a bad one is a 400 that says what is wrong."""
+
+import django_filters as filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+
+from registry.models import AIModel, CapabilityThreshold, Instrument, ThresholdCondition
+from registry.vocabulary import (
+    ChallengeCode,
+    Domain,
+    InstrumentKind,
+    InstrumentStatus,
+    Metric,
+    ReviewStatus,
+)
+from tracker.models import Document, DocumentTag, SourceKind, TagOrigin
+
+MAX_FIGURE = 1e40
+
+
+class StrictBooleanField(forms.CharField):
+    """true/false (or 1/0, yes/no); anything else is an error rather than silently ignored."""
+
+    def to_python(self, value):
+        value = super().to_python(value).strip().lower()
+        if value == "":
+            return None
+        if value in ("true", "1", "yes"):
+            return True
+        if value in ("false", "0", "no"):
+            return False
+        raise forms.ValidationError("Use true or false.")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class FigureFilter(filters.NumberFilter):
+    field_class = forms.FloatField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_FIGURE)
+        super().__init__(*args, **kwargs)
+
+
+class InstrumentFilter(filters.FilterSet):
+    jurisdiction = filters.CharFilter(field_name="jurisdiction__code", max_length=8, help_text="EU, US, US-CA …")
+    kind = filters.MultipleChoiceFilter(choices=InstrumentKind.choices)
+    status = filters.MultipleChoiceFilter(choices=InstrumentStatus.choices)
+    in_force = StrictBooleanFilter(method="filter_in_force", help_text="In force today (derived).")
+    challenge = filters.ChoiceFilter(field_name="challenges", choices=ChallengeCode.choices)
+    effective_after = filters.DateFilter(field_name="effective_on", lookup_expr="gte")
+    effective_before = filters.DateFilter(field_name="effective_on", lookup_expr="lte")
+    adopted_after = filters.DateFilter(field_name="adopted_on", lookup_expr="gte")
+    adopted_before = filters.DateFilter(field_name="adopted_on", lookup_expr="lte")
+
+    class Meta:
+        model = Instrument
+        fields = []
+
+    def filter_in_force(self, queryset, name, value):
+        in_force = Instrument.objects.in_force()
+        return queryset.filter(pk__in=in_force) if value else queryset.exclude(pk__in=in_force)
+
+
+class ThresholdFilter(filters.FilterSet):
+    jurisdiction = filters.CharFilter(field_name="instrument__jurisdiction__code", max_length=8)
+    instrument = filters.CharFilter(field_name="instrument__slug", max_length=120)
+    kind = filters.MultipleChoiceFilter(field_name="instrument__kind", choices=InstrumentKind.choices)
+    status = filters.MultipleChoiceFilter(field_name="instrument__status", choices=InstrumentStatus.choices)
+    in_force = StrictBooleanFilter(method="filter_in_force")
+    challenge = filters.ChoiceFilter(field_name="challenges", choices=ChallengeCode.choices)
+    domain = filters.MultipleChoiceFilter(choices=Domain.choices)
+    review_status = filters.MultipleChoiceFilter(choices=ReviewStatus.choices, help_text="Staff only.")
+    metric = filters.ChoiceFilter(choices=Metric.choices, method="filter_conditions")
+    value__gte = FigureFilter(method="filter_conditions", help_text="With metric: a condition at or above this value.")
+    value__gt = FigureFilter(method="filter_conditions")
+    value__lte = FigureFilter(method="filter_conditions", help_text="With metric: a condition at or below, e.g. 1e25.")
+    value__lt = FigureFilter(method="filter_conditions")
+
+    class Meta:
+        model = CapabilityThreshold
+        fields = []
+
+    def filter_in_force(self, queryset, name, value):
+        return queryset.in_force() if value else queryset.exclude(pk__in=queryset.in_force())
+
+    def filter_conditions(self, queryset, name, value):
+        return queryset  # applied together in filter_queryset: metric and value must hold on the same condition
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        condition = Q(threshold=OuterRef("pk"))
+        if data.get("metric"):
+            condition &= Q(metric=data["metric"])
+        bounds = {
+            key: data[key]
+            for key in ("value__gte", "value__gt", "value__lte", "value__lt")
+            if data.get(key) is not None
+        }
+        if not data.get("metric") and not bounds:
+            return queryset
+        condition &= Q(**bounds)
+        return queryset.filter(Exists(ThresholdCondition.objects.filter(condition)))
+
+
+class AIModelFilter(filters.FilterSet):
+    developer = filters.CharFilter(lookup_expr="icontains", max_length=200)
+    released_after = filters.DateFilter(field_name="released", lookup_expr="gte")
+    released_before = filters.DateFilter(field_name="released", lookup_expr="lte")
+    compute__gte = FigureFilter(field_name="training_compute_flop", lookup_expr="gte")
+    compute__lte = FigureFilter(field_name="training_compute_flop", lookup_expr="lte")
+
+    class Meta:
+        model = AIModel
+        fields = ["confidence"]
+
+
+class DocumentFilter(filters.FilterSet):
+    q = filters.CharFilter(method="filter_search", max_length=300, help_text="Full text, web-search syntax.")
+    challenge = filters.ChoiceFilter(choices=ChallengeCode.choices, method="filter_challenge")
+    min_score = filters.NumberFilter(method="filter_challenge", min_value=0, max_value=1, help_text="With challenge.")
+    jurisdiction = filters.CharFilter(field_name="jurisdiction__code", max_length=8)
+    source = filters.NumberFilter(field_name="source", min_value=1, max_value=2**31)
+    kind = filters.ChoiceFilter(choices=SourceKind.choices)
+    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lte")
+
+    class Meta:
+        model = Document
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value) if value.strip() else queryset
+
+    def filter_challenge(self, queryset, name, value):
+        return queryset  # applied together below
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        category = self.form.cleaned_data.get("challenge")
+        if not category:
+            return queryset
+        tags = DocumentTag.objects.effective().filter(document=OuterRef("pk"), category=category, labelled=True)
+        min_score = self.form.cleaned_data.get("min_score")
+        if min_score is not None:
+            # A person's correction carries no score of its own: it counts as certain.
+            tags = tags.filter(Q(score__gte=min_score) | Q(origin=TagOrigin.PERSON))
+        return queryset.filter(Exists(tags))

@@ -1,0 +1,217 @@
+"""API benchmark: loads synthetic documents and tags into PostgreSQL (DATABASE_URL), serves the API with gunicorn,
+drives concurrent requests from a separate process on 127.0.0.1, and prints `name: value` lines.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tracker_apibench python bench/api.py --documents 100000
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORDS = [
+    *("frontier", "model", "evaluation", "deception", "oversight", "safety", "case", "deepfake", "fraud", "export"),
+    *("controls", "chips", "biological", "weapons", "uplift", "labour", "market", "displacement", "competition"),
+    *("race", "agents", "institutions", "transparency", "audit", "incident", "report", "compute", "threshold"),
+    *("developers", "regulator", "consultation", "guidance", "procurement"),
+]
+SEARCHES = ["deepfake fraud", "frontier model evaluation", "export controls", "labour market", "safety case -fraud"]
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def load(count: int):
+    """Synthetic documents, versions and tags, written with COPY (the benchmark measures reading, not loading)."""
+    from django.db import connection
+
+    from registry.seeding import seed_registry
+    from tracker.models import Document, Source
+
+    seed_registry()
+    source, _ = Source.objects.get_or_create(
+        kind="rss", url="https://bench.example.org/feed.xml", defaults={"name": "bench source", "active": False}
+    )
+    have = Document.objects.filter(source=source).count()
+    if have >= count:
+        return
+    rng = random.Random(7)
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        with raw.cursor().copy(
+            "COPY tracker_document (source_id, kind, url, canonical_url, title, summary, text, content_hash, "
+            "published_at, first_seen_at, last_seen_at, needs_ocr, extra, process_status, process_attempts, "
+            "process_error) FROM STDIN"
+        ) as copy:
+            for n in range(have, count):
+                text = " ".join(rng.choice(WORDS) for _ in range(160))
+                title = " ".join(rng.choice(WORDS) for _ in range(7)).capitalize()
+                day = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} 09:00:00+00"
+                url = f"https://bench.example.org/doc/{n}"
+                copy.write_row(
+                    (
+                        source.pk,
+                        "rss",
+                        url,
+                        url,
+                        title,
+                        "",
+                        text,
+                        f"{n:064x}",
+                        day,
+                        day,
+                        day,
+                        False,
+                        "{}",
+                        "done",
+                        1,
+                        "",
+                    )
+                )
+        cursor.execute(
+            "INSERT INTO tracker_documenttag (document_id, category_id, origin, labelled, score, evidence, "
+            "tagger_version, note, created_at) "
+            "SELECT d.id, c.code, 'machine', (d.id + length(c.code)) % 3 = 0, "
+            "((d.id * 7 + length(c.code)) % 100) / 100.0, "
+            '\'[{"start": 0, "end": 40, "text": "a passage that justifies the tag"}]\'::jsonb, \'bench\', \'\', now() '
+            "FROM tracker_document d CROSS JOIN registry_challenge c WHERE d.source_id = %s "
+            "AND NOT EXISTS (SELECT 1 FROM tracker_documenttag t WHERE t.document_id = d.id)",
+            [source.pk],
+        )
+        cursor.execute("ANALYZE")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def drive(base: str, requests_per_endpoint: int, concurrency: int, queue):
+    """Runs in its own process: concurrent requests per endpoint, latencies in ms."""
+    import httpx
+
+    endpoints = {
+        "thresholds_list": lambda i: "/api/v1/thresholds/?metric=training_compute_flop&value__lte=1e26",
+        "documents_list": lambda i: "/api/v1/documents/?challenge=human_misuse" if i % 2 else "/api/v1/documents/",
+        "documents_search": lambda i: f"/api/v1/documents/?q={SEARCHES[i % len(SEARCHES)]}",
+        "evaluate": lambda i: f"/api/v1/evaluate/?training_compute_flop={1 + i % 9}e25&training_cost_usd=2e8",
+    }
+    results, started, total = {}, time.perf_counter(), 0
+    with httpx.Client(base_url=base, timeout=30) as client:
+        client.get("/api/v1/thresholds/")  # warm up
+        for name, path in endpoints.items():
+
+            def one(i, path=path):
+                t = time.perf_counter()
+                response = client.get(path(i))
+                response.raise_for_status()
+                return (time.perf_counter() - t) * 1000
+
+            with ThreadPoolExecutor(concurrency) as pool:
+                results[name] = list(pool.map(one, range(requests_per_endpoint)))
+            total += requests_per_endpoint
+    queue.put((results, total / (time.perf_counter() - started)))
+
+
+def raw_sql_page_ms(dsn: str, rounds: int) -> float:
+    """The documents list's first page fetched with psycopg and serialised with json, as a floor to compare to."""
+    import psycopg
+
+    timings = []
+    with psycopg.connect(dsn) as conn:
+        for _ in range(rounds):
+            t = time.perf_counter()
+            rows = conn.execute(
+                "SELECT d.id, d.title, d.url, d.kind, s.id, s.name, s.kind, s.publisher, j.code, d.published_at, "
+                "d.summary FROM tracker_document d JOIN tracker_source s ON s.id = d.source_id "
+                "LEFT JOIN registry_jurisdiction j ON j.id = d.jurisdiction_id "
+                "ORDER BY d.published_at DESC, d.id DESC LIMIT 50"
+            ).fetchall()
+            tags = conn.execute(
+                "SELECT document_id, category_id, labelled, score, origin, evidence, tagger_version, note "
+                "FROM tracker_documenttag WHERE document_id = ANY(%s)",
+                [[row[0] for row in rows]],
+            ).fetchall()
+            json.dumps({"rows": rows, "tags": tags}, default=str)
+            timings.append((time.perf_counter() - t) * 1000)
+    return statistics.median(timings)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200, help="Requests per endpoint.")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes.")
+    args = parser.parse_args()
+    dsn = os.environ.get("DATABASE_URL", "")
+    if not dsn.startswith("postgres"):
+        raise SystemExit("set DATABASE_URL to a PostgreSQL database: see the module docstring")
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    os.environ["API_ANON_RATE"] = "10000000/minute"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    load(args.documents)
+    print(f"load_seconds: {time.perf_counter() - started:.1f}", file=sys.stderr)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
+         str(args.workers), "--log-level", "warning"],
+        cwd=ROOT,
+        env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1"},
+    )  # fmt: skip
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        queue = multiprocessing.Queue()
+        client = multiprocessing.Process(
+            target=drive, args=(f"http://127.0.0.1:{port}", args.requests, args.concurrency, queue)
+        )
+        client.start()
+        results, rps = queue.get(timeout=1800)
+        client.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    raw = raw_sql_page_ms(dsn, 50)
+    print(f"documents: {args.documents}")
+    print(f"thresholds_list_p50_ms: {percentile(results['thresholds_list'], 0.5):.1f}")
+    print(f"thresholds_list_p99_ms: {percentile(results['thresholds_list'], 0.99):.1f}")
+    print(f"documents_list_p50_ms: {percentile(results['documents_list'], 0.5):.1f}")
+    print(f"documents_list_p99_ms: {percentile(results['documents_list'], 0.99):.1f}")
+    print(f"documents_search_p99_ms: {percentile(results['documents_search'], 0.99):.1f}")
+    print(f"evaluate_p99_ms: {percentile(results['evaluate'], 0.99):.1f}")
+    print(f"requests_per_second: {rps:.1f}")
+    print(f"ratio_vs_raw_sql: {statistics.median(results['documents_list']) / raw:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Who may do what: tokens, staff, the review permission, throttling; and the documented contract."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+from rest_framework.throttling import AnonRateThrottle
+
+from api.models import ApiToken
+
+pytestmark = pytest.mark.django_db
+
+
+def _bearer(key):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
+def test_a_token_lets_a_reviewer_approve_a_candidate(reviewer, registry):
+    from tests import factories
+
+    candidate = registry["candidate"]
+    candidate.instrument = factories.instrument(slug="assigned")
+    candidate.save()
+    _, key = ApiToken.issue(user=reviewer, name="script", days=30)
+    response = _bearer(key).post(f"/api/v1/thresholds/{candidate.pk}/approve/", {"note": "Checked"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["review_status"] == "approved"
+
+
+def test_only_a_hash_of_the_token_is_stored(reviewer):
+    token, key = ApiToken.issue(user=reviewer, name="script", days=30)
+    assert key not in token.key_hash
+    assert ApiToken.find(key) == token
+
+
+def test_an_expired_or_revoked_token_is_refused(reviewer, registry):
+    expired, old_key = ApiToken.issue(user=reviewer, name="old", days=1)
+    past = timezone.now() - datetime.timedelta(days=2)
+    ApiToken.objects.filter(pk=expired.pk).update(created_at=past, expires_at=past + datetime.timedelta(days=1))
+    assert _bearer(old_key).get("/api/v1/sources/").status_code == 401
+    revoked, key = ApiToken.issue(user=reviewer, name="gone", days=30)
+    ApiToken.objects.filter(pk=revoked.pk).update(revoked=True)
+    assert _bearer(key).get("/api/v1/sources/").status_code == 401
+    assert _bearer("made-up").get("/api/v1/thresholds/").status_code == 401
+
+
+def test_approving_needs_an_instrument(staff_api, registry):
+    response = staff_api.post(f"/api/v1/thresholds/{registry['candidate'].pk}/approve/", {}, format="json")
+    assert response.status_code == 400
+    assert "instrument" in str(response.json())
+
+
+def test_staff_without_the_review_permission_cannot_reject(editor, registry):
+    client = APIClient()
+    client.force_authenticate(editor)
+    response = client.post(f"/api/v1/thresholds/{registry['eu'].pk}/reject/", {"note": "no"}, format="json")
+    assert response.status_code == 403
+
+
+def test_rejecting_needs_a_note(staff_api, registry):
+    response = staff_api.post(f"/api/v1/thresholds/{registry['eu'].pk}/reject/", {"note": ""}, format="json")
+    assert response.status_code == 400
+
+
+def test_anonymous_writes_are_refused(api, registry):
+    assert api.post(f"/api/v1/thresholds/{registry['eu'].pk}/approve/").status_code in (401, 403)
+    assert api.delete(f"/api/v1/thresholds/{registry['eu'].pk}/").status_code in (401, 403, 405)
+
+
+def test_anonymous_requests_are_throttled(api, registry, monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
+    codes = [api.get("/api/v1/jurisdictions/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_the_schema_documents_every_error_response(api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    assert schema["openapi"].startswith("3.")
+    operation = schema["paths"]["/api/v1/thresholds/"]["get"]
+    assert {"200", "400", "401", "403", "404", "405", "429"} <= set(operation["responses"])
+
+
+def test_the_docs_are_served_without_a_cdn(api):
+    for path in ("/api/docs/", "/api/redoc/"):
+        page = api.get(path).content.decode()
+        assert "drf_spectacular_sidecar" in page, path
+        assert "cdn.jsdelivr" not in page and "unpkg.com" not in page, path

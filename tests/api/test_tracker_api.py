@@ -1,0 +1,64 @@
+"""Documents through the API: search, challenge filters, evidence, corrections."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_documents_about_human_misuse_with_their_evidence(api, documents):
+    body = api.get("/api/v1/documents/", {"challenge": "human_misuse"}).json()
+    [document] = body["results"]
+    assert document["title"] == "Deepfake voice fraud hits banks"
+    assert "human_misuse" in document["labels"]
+    tag = next(t for t in document["tags"] if t["category"] == "human_misuse")
+    assert tag["labelled"] and tag["evidence"][0]["text"]
+    assert "next" in body and "count" not in body  # cursor pagination
+
+
+def test_min_score_filters_out_weak_tags(api, documents):
+    assert api.get("/api/v1/documents/", {"challenge": "human_misuse", "min_score": "1"}).json()["results"] == []
+
+
+def test_full_text_search_ranks_and_pages(api, documents):
+    assert [d["title"] for d in api.get("/api/v1/documents/", {"q": "deepfake"}).json()["results"]] == [
+        "Deepfake voice fraud hits banks"
+    ]
+    body = api.get("/api/v1/documents/", {"q": "deepfake OR deception", "page_size": 1}).json()
+    assert body["count"] == 2
+    assert body["next"]
+    assert api.get("/api/v1/documents/", {"q": "fisheries"}).json()["results"] == []
+
+
+def test_a_document_shows_text_versions_and_mentions(api, documents):
+    body = api.get(f"/api/v1/documents/{documents[0].pk}/").json()
+    assert body["text"]
+    assert [v["number"] for v in body["versions"]] == [1]
+    assert isinstance(body["mentions"], list)
+
+
+def test_documents_list_queries_do_not_grow_with_page_size(api, documents, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
+        api.get("/api/v1/documents/", {"page_size": 1})
+    with django_assert_max_num_queries(5):
+        api.get("/api/v1/documents/", {"page_size": 100})
+
+
+def test_staff_correct_a_tag_and_it_wins(staff_api, api, documents):
+    fraud = documents[1]
+    response = staff_api.post(
+        f"/api/v1/documents/{fraud.pk}/tags/", {"category": "human_misuse", "labelled": False, "note": "Not about AI"}
+    )
+    assert response.status_code == 200
+    assert "human_misuse" not in response.json()["labels"]
+    assert api.get("/api/v1/documents/", {"challenge": "human_misuse"}).json()["results"] == []
+
+
+def test_anonymous_users_cannot_correct_tags(api, documents):
+    response = api.post(f"/api/v1/documents/{documents[0].pk}/tags/", {"category": "alignment", "labelled": False})
+    assert response.status_code in (401, 403)
+
+
+def test_bad_document_filters_are_a_400(api, documents):
+    assert api.get("/api/v1/documents/", {"challenge": "ethics"}).status_code == 400
+    assert api.get("/api/v1/documents/", {"published_after": "last tuesday"}).status_code == 400
+    assert api.get("/api/v1/documents/", {"min_score": "2"}).status_code == 400
