@@ -7,6 +7,7 @@ ERRORS = {
     "404": "No such object, or not visible to you.",
     "405": "Method not allowed on this path.",
     "429": "Too many requests: wait for the number of seconds in Retry-After.",
+    "503": "A service the request needs (mail, the database) is unavailable: try again later.",
 }
 
 

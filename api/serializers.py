@@ -19,7 +19,7 @@ class ChallengeCodes(serializers.Field):
         return sorted(challenge.code for challenge in value.all())
 
 
-extend_schema_field({"type": "array", "items": {"type": "string", "enum": ChallengeCode.values}})(ChallengeCodes)
+extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ChallengeCode.choices)))(ChallengeCodes)
 
 
 class JurisdictionSerializer(serializers.ModelSerializer):

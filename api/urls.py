@@ -19,6 +19,7 @@ urlpatterns = [
     path("evaluate/", views.EvaluateView.as_view(), name="evaluate"),
     path("forecast/", views.ForecastView.as_view(), name="forecast"),
     path("export/", views.ExportView.as_view(), name="export"),
+    path("subscriptions/", views.SubscriptionView.as_view(), name="subscriptions"),
     *router.urls,
     re_path(r"^(?P<path>.*)$", views.not_found),
 ]

@@ -1,6 +1,9 @@
 """The REST API: thin views over the registry and tracker. Anonymous users read approved, public data; writes
 and review need staff."""
 
+import smtplib
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +26,7 @@ from registry.history import condition_changes
 from registry.models import AIModel, CapabilityThreshold, Challenge, Instrument, Jurisdiction, ThresholdCondition
 from registry.vocabulary import ReviewStatus
 from tracker.models import Document, DocumentTag, Source, TagOrigin
+from tracker.subscriptions import subscribe
 
 MAX_PARAM_LENGTH = 500
 CSV_ROW_LIMIT = 50_000
@@ -333,6 +337,36 @@ class ExportView(ApiViewMixin, APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(registry_export())
+
+
+class SubscriptionView(ApiViewMixin, APIView):
+    """Subscribe to the weekly digest: a confirmation email is sent. The answer is the same whether or not the
+    address is already subscribed, so nobody can find out who subscribes."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_scope = "subscriptions"
+    ACCEPTED = "If the address can receive mail, a message is on its way: follow its link to confirm."
+
+    @extend_schema(request=s.SubscriptionSerializer, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request):
+        body = s.SubscriptionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            subscribe(
+                email=body.validated_data["email"],
+                challenges=body.validated_data.get("challenges", ()),
+                jurisdictions=body.validated_data.get("jurisdictions", ()),
+            )
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(getattr(error, "message_dict", {"detail": error.messages})) from None
+        except (smtplib.SMTPException, OSError):
+            raise ServiceUnavailable() from None
+        return Response({"detail": self.ACCEPTED}, status=202)
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "Mail cannot be sent right now; try again in a few minutes."
 
 
 @extend_schema(exclude=True)

@@ -49,6 +49,8 @@ def load(count: int):
     if have >= count:
         return
     rng = random.Random(7)
+    # Ordinary words from a large vocabulary, with a few topic words each, so a search matches a realistic share.
+    common = [f"w{n:x}" for n in range(4000)]
     with connection.cursor() as cursor:
         raw = cursor.connection
         with raw.cursor().copy(
@@ -57,8 +59,10 @@ def load(count: int):
             "process_error) FROM STDIN"
         ) as copy:
             for n in range(have, count):
-                text = " ".join(rng.choice(WORDS) for _ in range(160))
-                title = " ".join(rng.choice(WORDS) for _ in range(7)).capitalize()
+                words = [rng.choice(common) for _ in range(157)] + [rng.choice(WORDS) for _ in range(3)]
+                rng.shuffle(words)
+                text = " ".join(words)
+                title = " ".join([rng.choice(WORDS), *(rng.choice(common) for _ in range(6))]).capitalize()
                 day = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} 09:00:00+00"
                 url = f"https://bench.example.org/doc/{n}"
                 copy.write_row(
@@ -84,8 +88,8 @@ def load(count: int):
         cursor.execute(
             "INSERT INTO tracker_documenttag (document_id, category_id, origin, labelled, score, evidence, "
             "tagger_version, note, created_at) "
-            "SELECT d.id, c.code, 'machine', (d.id + length(c.code)) % 3 = 0, "
-            "((d.id * 7 + length(c.code)) % 100) / 100.0, "
+            "SELECT d.id, c.code, 'machine', (d.id + length(c.code)) %% 3 = 0, "
+            "((d.id * 7 + length(c.code)) %% 100) / 100.0, "
             '\'[{"start": 0, "end": 40, "text": "a passage that justifies the tag"}]\'::jsonb, \'bench\', \'\', now() '
             "FROM tracker_document d CROSS JOIN registry_challenge c WHERE d.source_id = %s "
             "AND NOT EXISTS (SELECT 1 FROM tracker_documenttag t WHERE t.document_id = d.id)",

@@ -1,10 +1,13 @@
 """A threshold's condition history, each change classed as tightened (more models covered) or loosened."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db.models import Min
+
 from registry import formatting
-from registry.models import ThresholdCondition
+from registry.models import CapabilityThreshold, ThresholdCondition
 from registry.vocabulary import Operator
 
 TIGHTENED = "tightened"
@@ -61,31 +64,70 @@ def _display(record) -> str:
     return formatting.condition(record.metric, record.operator, record.value, record.level)
 
 
+def _change(record, previous, first) -> ConditionChange | None:
+    """What one history record of a condition changed; None for its first version or a change of nothing."""
+    if record.history_type == "+" and first and record.history_date <= first + _CREATION_WINDOW:
+        return None
+    if record.history_type == "~":
+        if previous is None or _key(previous) == _key(record):
+            return None
+        before, after = previous, record
+    elif record.history_type == "+":
+        before, after = None, record
+    else:
+        before, after = record, None
+    return ConditionChange(
+        when=record.history_date,
+        user=str(record.history_user or "system"),
+        reason=record.history_change_reason or "",
+        before=_display(before) if before else None,
+        after=_display(after) if after else None,
+        direction=classify(before and _key(before), after and _key(after)),
+    )
+
+
 def condition_changes(threshold) -> list[ConditionChange]:
     """Every change to the threshold's conditions after it was first written, oldest first."""
     first = threshold.history.order_by("history_date").values_list("history_date", flat=True).first()
     records = ThresholdCondition.history.filter(threshold_id=threshold.pk).select_related("history_user")
     changes = []
     for record in records.order_by("history_date", "history_id"):
-        if record.history_type == "+" and first and record.history_date <= first + _CREATION_WINDOW:
-            continue
-        if record.history_type == "~":
-            previous = record.prev_record
-            if previous is None or _key(previous) == _key(record):
-                continue
-            before, after = previous, record
-        elif record.history_type == "+":
-            before, after = None, record
-        else:
-            before, after = record, None
-        changes.append(
-            ConditionChange(
-                when=record.history_date,
-                user=str(record.history_user or "system"),
-                reason=record.history_change_reason or "",
-                before=_display(before) if before else None,
-                after=_display(after) if after else None,
-                direction=classify(before and _key(before), after and _key(after)),
-            )
-        )
+        change = _change(record, record.prev_record if record.history_type == "~" else None, first)
+        if change:
+            changes.append(change)
     return changes
+
+
+def condition_changes_between(start: datetime.datetime, end: datetime.datetime) -> dict[int, list[ConditionChange]]:
+    """Every threshold's condition changes recorded in [start, end), by threshold id, oldest first, in three
+    queries however many thresholds changed (the weekly digest reads them once for all its subscribers)."""
+    records = list(
+        ThresholdCondition.history.filter(history_date__gte=start, history_date__lt=end)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    if not records:
+        return {}
+    threshold_ids = {record.threshold_id for record in records}
+    firsts = dict(
+        CapabilityThreshold.history.filter(id__in=threshold_ids)
+        .values("id")
+        .annotate(first=Min("history_date"))
+        .values_list("id", "first")
+    )
+    updated = {record.id for record in records if record.history_type == "~"}
+    versions: dict[int, list] = defaultdict(list)
+    for version in ThresholdCondition.history.filter(id__in=updated, history_date__lt=end).order_by(
+        "history_date", "history_id"
+    ):
+        versions[version.id].append(version)
+    changes: dict[int, list[ConditionChange]] = defaultdict(list)
+    for record in records:
+        previous = None
+        if record.history_type == "~":
+            earlier = [version for version in versions[record.id] if version.history_date < record.history_date]
+            previous = earlier[-1] if earlier else None
+        change = _change(record, previous, firsts.get(record.threshold_id))
+        if change:
+            changes[record.threshold_id].append(change)
+    return dict(changes)

@@ -1,15 +1,28 @@
-"""The tracker's admin: sources with their errors and actions, documents with tags, mentions and versions."""
+"""The tracker's admin: sources with their errors and actions, documents with tags, mentions and versions,
+subscribers (with a preview of their next digest) and every digest delivery with its status."""
 
 import difflib
 
 from django.contrib import admin, messages
 from django.db import models
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from tracker import processing
-from tracker.models import Document, DocumentTag, DocumentVersion, FetchRun, Source, TagOrigin, ThresholdMention
-from tracker.tasks import pull_source, send_after_commit
+from tracker import digests, processing
+from tracker.models import (
+    DigestDelivery,
+    Document,
+    DocumentTag,
+    DocumentVersion,
+    FetchRun,
+    Source,
+    Subscriber,
+    TagOrigin,
+    ThresholdMention,
+)
+from tracker.tasks import pull_source, send_after_commit, send_digest_delivery
 
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -188,3 +201,122 @@ class DocumentTagAdmin(admin.ModelAdmin):
     list_filter = ["category", "origin", "labelled", "tagger_version"]
     list_select_related = ["document", "category"]
     search_fields = ["document__title"]
+
+
+class SubscriberStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Confirmed"), ("unconfirmed", "Awaiting confirmation"), ("unsubscribed", "Unsubscribed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.active()
+        if self.value() == "unconfirmed":
+            return queryset.filter(confirmed_at__isnull=True, unsubscribed_at__isnull=True)
+        if self.value() == "unsubscribed":
+            return queryset.filter(unsubscribed_at__isnull=False)
+        return queryset
+
+
+class FailingFilter(admin.SimpleListFilter):
+    title = "sends"
+    parameter_name = "failing"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Keep failing (flagged)")]
+
+    def queryset(self, request, queryset):
+        return queryset.failing() if self.value() == "yes" else queryset
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "state", "follows", "created_at", "confirmed_at", "health"]
+    list_filter = [SubscriberStateFilter, FailingFilter, "challenges", "jurisdictions"]
+    search_fields = ["email"]
+    filter_horizontal = ["instruments"]
+    readonly_fields = ["created_at", "confirmation_sent_at", "consecutive_failures", "failing_since", "last_error"]
+    readonly_fields += ["preview"]
+    fields = ["email", "challenges", "jurisdictions", "instruments", "confirmed_at", "unsubscribed_at"]
+    fields += readonly_fields
+    actions = ["preview_next_digest"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("challenges", "jurisdictions", "instruments")
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [path("<int:pk>/preview/", preview, name="tracker_subscriber_preview"), *super().get_urls()]
+
+    @admin.display(description="Follows")
+    def follows(self, subscriber):
+        challenges = ", ".join(c.code for c in subscriber.challenges.all()) or "all challenges"
+        places = ", ".join(j.code for j in subscriber.jurisdictions.all()) or "all jurisdictions"
+        instruments = len(subscriber.instruments.all())
+        return f"{challenges}; {places}" + (f"; {instruments} instrument(s)" if instruments else "")
+
+    @admin.display(description="Sends")
+    def health(self, subscriber):
+        if not subscriber.consecutive_failures:
+            return "ok"
+        flag = "flagged, " if subscriber.failing_since else ""
+        return format_html(
+            '<span style="color:#b00020" title="{}">{}{} failure(s): {}</span>',
+            subscriber.last_error,
+            flag,
+            subscriber.consecutive_failures,
+            subscriber.last_error[:120],
+        )
+
+    @admin.display(description="Next digest")
+    def preview(self, subscriber):
+        if not subscriber.pk:
+            return "—"
+        url = reverse("admin:tracker_subscriber_preview", args=[subscriber.pk])
+        return format_html('<a href="{}" target="_blank">Preview the next digest</a>', url)
+
+    def preview_view(self, request, pk):
+        subscriber = self.get_object(request, str(pk))
+        if subscriber is None or not self.has_view_permission(request, subscriber):
+            raise Http404("No such subscriber.")
+        period = digests.next_period(timezone.now())
+        [(_content, message)] = digests.previews(period=period, subscribers=[subscriber])
+        if request.GET.get("format") == "text":
+            return HttpResponse(message.body, content_type="text/plain; charset=utf-8")
+        return HttpResponse(message.alternatives[0][0])
+
+    @admin.action(description="Preview the next digest (one subscriber)")
+    def preview_next_digest(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one subscriber to preview.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(reverse("admin:tracker_subscriber_preview", args=[queryset.get().pk]))
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["subscriber", "period", "status", "attempts", "sent_at", "next_attempt_at", "error"]
+    list_filter = ["status", "period"]
+    search_fields = ["subscriber__email", "period"]
+    list_select_related = ["subscriber"]
+    readonly_fields = ["subscriber", "period", "status", "attempts", "claimed_at", "next_attempt_at", "sent_at"]
+    readonly_fields += ["message_id", "last_error", "created_at"]
+    fields = readonly_fields
+    actions = ["send_again_now"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Last error")
+    def error(self, delivery):
+        return delivery.last_error[:120] or "—"
+
+    @admin.action(description="Send failed deliveries again now")
+    def send_again_now(self, request, queryset):
+        failed = list(queryset.filter(status=DigestDelivery.Status.FAILED).values_list("pk", flat=True))
+        DigestDelivery.objects.filter(pk__in=failed).update(next_attempt_at=timezone.now(), attempts=0)
+        for delivery_id in failed:
+            send_after_commit(send_digest_delivery, delivery_id)
+        self.message_user(request, f"Queued {len(failed)} failed delivery(ies) to send again.", messages.SUCCESS)

@@ -1,4 +1,5 @@
-"""The tracker's data: sources and their fetch runs, documents with versions and sightings, tags and mentions."""
+"""The tracker's data: sources and their fetch runs, documents with versions and sightings, tags and mentions,
+subscribers and their weekly digest deliveries."""
 
 import datetime
 import hashlib
@@ -8,9 +9,10 @@ import re
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-from registry.models import CapabilityThreshold, Challenge, Jurisdiction
+from registry.models import CapabilityThreshold, Challenge, Instrument, Jurisdiction
 from registry.vocabulary import Metric, Operator, choice_values
 
 MAX_BACKOFF = datetime.timedelta(hours=24)
@@ -364,3 +366,112 @@ class ThresholdMention(models.Model):
 
     def __str__(self):
         return self.text
+
+
+class SubscriberQuerySet(models.QuerySet):
+    def active(self):
+        """Confirmed and not unsubscribed: the only addresses a digest goes to."""
+        return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+
+    def failing(self):
+        return self.filter(failing_since__isnull=False)
+
+    def with_email(self, email: str):
+        return self.filter(email__iexact=email.strip())
+
+
+class Subscriber(models.Model):
+    """An address that gets the weekly digest once confirmed; an empty list of follows means all of them."""
+
+    email = models.EmailField(max_length=254)
+    challenges = models.ManyToManyField(Challenge, blank=True, related_name="subscribers")
+    jurisdictions = models.ManyToManyField(Jurisdiction, blank=True, related_name="subscribers")
+    instruments = models.ManyToManyField(Instrument, blank=True, related_name="subscribers")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0, help_text="Failed sends since the last success.")
+    failing_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set once sends keep failing; cleared by the next successful send."
+    )
+    last_error = models.TextField(blank=True)
+
+    objects = SubscriberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="subscriber_email_unique_any_case"),
+            models.CheckConstraint(
+                condition=Q(failing_since__isnull=True) | Q(consecutive_failures__gt=0),
+                name="subscriber_failing_has_failures",
+            ),
+        ]
+        indexes = [
+            # send_digests: the confirmed, still subscribed addresses.
+            models.Index(fields=["confirmed_at"], condition=Q(unsubscribed_at__isnull=True), name="subscriber_active"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+    @property
+    def state(self) -> str:
+        if self.unsubscribed_at:
+            return "unsubscribed"
+        return "confirmed" if self.confirmed_at else "awaiting confirmation"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class DigestDelivery(models.Model):
+    """One subscriber's digest for one week: the row is claimed before the email is sent, and exists once."""
+
+    Status = DeliveryStatus
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    period = models.CharField(max_length=8, help_text="The ISO week it covers, e.g. 2026-W48.")
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a failed send is tried again; empty once it gave up."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-period", "pk"]
+        verbose_name_plural = "digest deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "period"], name="digest_once_per_period"),
+            models.CheckConstraint(
+                condition=Q(status__in=choice_values(DeliveryStatus)), name="digest_delivery_status_known"
+            ),
+            models.CheckConstraint(condition=Q(period__regex=r"^[0-9]{4}-W[0-9]{2}$"), name="digest_period_iso_week"),
+            models.CheckConstraint(condition=~Q(status="sent") | Q(sent_at__isnull=False), name="digest_sent_has_time"),
+        ]
+        indexes = [
+            # The sender claims rows still to send: pending, failed and due again, or held by a worker that died.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=Q(status__in=["pending", "sending", "failed"]),
+                name="digest_delivery_to_send",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subscriber} {self.period}: {self.get_status_display()}"

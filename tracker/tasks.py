@@ -1,14 +1,16 @@
 """Celery tasks: thin wrappers that take ids, look the row up, and call one workflow function."""
 
 import logging
+import math
 import random
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from tracker import processing, pulling
-from tracker.models import Source
+from tracker import digests, processing, pulling
+from tracker.models import DigestDelivery, Source
 
 log = logging.getLogger(__name__)
 RETRY_CAP_SECONDS = 600
@@ -86,3 +88,31 @@ def sweep_pending_documents():
     for document_id in ids:
         send_after_commit(process_document, document_id)
     return len(ids)
+
+
+# The weekly digest. Beat runs send_weekly_digests weekly (a crontab from the DIGEST_* settings) and every 10 minutes
+# (retries of failed sends, rows a dead worker held, a run cut short); it makes the due rows and queues chunks that
+# every worker shares. Claims make any number of chunks, or runs, at once safe.
+DIGEST_CHUNK = 500
+
+
+@shared_task(acks_late=True)
+def send_weekly_digests():
+    to_send = digests.prepare_due_digests(now=timezone.now())
+    chunks = math.ceil(to_send / DIGEST_CHUNK)
+    for _ in range(chunks):
+        send_after_commit(send_digest_chunk)
+    return f"{to_send} digest(s) to send in {chunks} chunk(s)"
+
+
+@shared_task(acks_late=True)
+def send_digest_chunk():
+    return digests.send_due_digests(now=timezone.now(), limit=DIGEST_CHUNK).summary()
+
+
+@shared_task(acks_late=True)
+def send_digest_delivery(delivery_id: int):
+    delivery = DigestDelivery.objects.filter(pk=delivery_id).first()
+    if delivery is None:
+        return None
+    return digests.send_digest(delivery=delivery)

@@ -3,7 +3,7 @@
 import datetime
 import itertools
 
-from tracker.models import Source
+from tracker.models import Document, DocumentTag, ProcessStatus, Source, Subscriber
 from tracker.parsing import ParsedItem
 
 _numbers = itertools.count(1)
@@ -30,3 +30,42 @@ def item(external_id="entry-1", **fields) -> ParsedItem:
     }
     values.update(fields)
     return ParsedItem(**values)
+
+
+def document(*, title="A notice", first_seen_at, jurisdiction=None, tags=(), **fields) -> Document:
+    """A processed document first seen at `first_seen_at`; tags: (challenge code, evidence sentence) pairs."""
+    n = next(_numbers)
+    values = {
+        "source": source(),
+        "kind": "rss",
+        "url": f"https://news.example.org/doc-{n}",
+        "title": title,
+        "text": LONG_TEXT,
+        "content_hash": f"hash-{n}",
+        "jurisdiction": jurisdiction,
+        "published_at": first_seen_at,
+        "first_seen_at": first_seen_at,
+        "process_status": ProcessStatus.DONE,
+    }
+    values.update(fields)
+    row = Document.objects.create(**values)
+    for category, evidence in tags:
+        DocumentTag.objects.create(
+            document=row,
+            category_id=category,
+            labelled=True,
+            score=0.9,
+            evidence=[{"start": 0, "end": len(evidence), "text": evidence}],
+            tagger_version="test",
+        )
+    return row
+
+
+def subscriber(email=None, *, confirmed=True, challenges=(), jurisdictions=(), instruments=(), **fields) -> Subscriber:
+    n = next(_numbers)
+    fields.setdefault("confirmed_at", datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC) if confirmed else None)
+    row = Subscriber.objects.create(email=email or f"reader-{n}@example.org", **fields)
+    row.challenges.set(challenges)
+    row.jurisdictions.set(jurisdictions)
+    row.instruments.set(instruments)
+    return row

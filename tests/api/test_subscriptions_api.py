@@ -1,0 +1,48 @@
+"""Subscribing through the API: a confirmation email, the same answer for everyone, throttled."""
+
+import pytest
+from django.core import mail
+from rest_framework.throttling import ScopedRateThrottle
+
+from tests import factories
+from tracker.models import Subscriber
+
+pytestmark = pytest.mark.django_db
+
+
+def test_subscribing_sends_a_confirmation_and_confirms_nothing_yet(api, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    factories.jurisdiction("EU", "European Union")
+    response = api.post(
+        "/api/v1/subscriptions/",
+        {"email": "analyst@example.org", "challenges": ["human_misuse"], "jurisdictions": ["EU"]},
+        format="json",
+    )
+    assert response.status_code == 202
+    assert [m.to for m in mail.outbox] == [["analyst@example.org"]]
+    subscriber = Subscriber.objects.get(email="analyst@example.org")
+    assert subscriber.confirmed_at is None
+    assert list(subscriber.jurisdictions.values_list("code", flat=True)) == ["EU"]
+
+
+def test_the_answer_does_not_say_whether_an_address_is_known(api, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    first = api.post("/api/v1/subscriptions/", {"email": "known@example.org"}, format="json")
+    again = api.post("/api/v1/subscriptions/", {"email": "known@example.org"}, format="json")
+    assert (first.status_code, first.json()) == (again.status_code, again.json())
+
+
+def test_bad_subscriptions_are_a_400(api):
+    assert api.post("/api/v1/subscriptions/", {"email": "not-an-address"}, format="json").status_code == 400
+    response = api.post("/api/v1/subscriptions/", {"email": "a@example.org", "challenges": ["ethics"]}, format="json")
+    assert response.status_code == 400
+    assert "challenges" in response.json()
+
+
+def test_subscribing_is_throttled(api, settings, monkeypatch):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"subscriptions": "2/hour"})
+    codes = [
+        api.post("/api/v1/subscriptions/", {"email": f"p{n}@example.org"}, format="json").status_code for n in range(3)
+    ]
+    assert codes == [202, 202, 429]
