@@ -144,7 +144,19 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TagSerializer(many=True))
     def get_tags(self, document):
-        return TagSerializer(DocumentTag.effective_for(document), many=True).data
+        # Plain dicts in TagSerializer's shape: a nested serializer per document costs most of a list request.
+        return [
+            {
+                "category": tag.category_id,
+                "labelled": tag.labelled,
+                "score": tag.score,
+                "origin": tag.origin,
+                "evidence": [{"start": e["start"], "end": e["end"], "text": e["text"]} for e in tag.evidence],
+                "tagger_version": tag.tagger_version,
+                "note": tag.note,
+            }
+            for tag in DocumentTag.effective_for(document)
+        ]
 
 
 class VersionSerializer(serializers.ModelSerializer):
