@@ -4,12 +4,12 @@ subscribers (with a preview of their next digest) and every digest delivery with
 import difflib
 
 from django.contrib import admin, messages
-from django.db import models
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from registry.admin import HTTPS_URLS
 from tracker import digests, processing
 from tracker.models import (
     DigestDelivery,
@@ -23,8 +23,6 @@ from tracker.models import (
     ThresholdMention,
 )
 from tracker.tasks import pull_source, send_after_commit, send_digest_delivery
-
-HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class FetchRunInline(admin.TabularInline):
