@@ -29,6 +29,12 @@ class IngestReport:
         if outcome != UNCHANGED:
             self.to_process.append(document.pk)
 
+    def merge(self, other: "IngestReport"):
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.to_process += other.to_process
+
     def summary(self) -> str:
         return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged"
 

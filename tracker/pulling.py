@@ -59,11 +59,7 @@ def pull_source(*, source: Source, now=None, final_attempt: bool = True) -> tupl
                 run.status = FetchRun.Status.NOT_MODIFIED
                 break
             run.items_seen += len(parsed.items)
-            page_report = ingest(source=source, items=parsed.items, now=now)
-            report.new += page_report.new
-            report.updated += page_report.updated
-            report.unchanged += page_report.unchanged
-            report.to_process += page_report.to_process
+            report.merge(ingest(source=source, items=parsed.items, now=now))
         else:
             run.status = FetchRun.Status.OK
     except (FetchError, ParseError) as error:

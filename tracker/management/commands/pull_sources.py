@@ -30,9 +30,7 @@ class Command(BaseCommand):
                 continue
             processing.process_now(document_ids=report.to_process)
             self.stderr.write(report.summary())
-            total.new, total.updated, total.unchanged = (
-                total.new + report.new, total.updated + report.updated, total.unchanged + report.unchanged,
-            )  # fmt: skip
+            total.merge(report)
         self.stdout.write(f"{len(chosen)} source(s), {failures} failed: documents {total.summary()}")
         if failures and failures == len(chosen):
             raise CommandError("every source failed")
