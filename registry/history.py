@@ -90,9 +90,12 @@ def condition_changes(threshold) -> list[ConditionChange]:
     """Every change to the threshold's conditions after it was first written, oldest first."""
     first = threshold.history.order_by("history_date").values_list("history_date", flat=True).first()
     records = ThresholdCondition.history.filter(threshold_id=threshold.pk).select_related("history_user")
-    changes = []
+    changes, latest = [], {}
     for record in records.order_by("history_date", "history_id"):
-        change = _change(record, record.prev_record if record.history_type == "~" else None, first)
+        # The condition's previous version is the last of its records already read: no query per record.
+        previous = latest.get(record.id) if record.history_type == "~" else None
+        latest[record.id] = record
+        change = _change(record, previous, first)
         if change:
             changes.append(change)
     return changes
