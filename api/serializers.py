@@ -1,11 +1,22 @@
 """How registry and tracker objects look in the API."""
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from registry import formatting
 from registry.evaluation import ModelProfile
-from registry.models import AIModel, CapabilityThreshold, Challenge, Instrument, Jurisdiction, StatusEvent
-from registry.vocabulary import ChallengeCode, Domain, Metric
+from registry.models import (
+    AIModel,
+    CapabilityThreshold,
+    Challenge,
+    Instrument,
+    Jurisdiction,
+    StatusEvent,
+    ThresholdCondition,
+)
+from registry.models import in_force as instrument_in_force
+from registry.vocabulary import ChallengeCode, Domain, Metric, Operator
 from tracker.models import Document, DocumentTag, DocumentVersion, Source, ThresholdMention
 
 
@@ -45,12 +56,46 @@ class ConditionSerializer(serializers.Serializer):
     level = serializers.CharField()
 
 
+class ThresholdListSerializer(serializers.ListSerializer):
+    """A page of thresholds read as rows (ThresholdSerializer.ROW_COLUMNS of a values() query), with conditions and
+    challenges in one query each; a list of instances (an instrument's thresholds) is written one by one."""
+
+    def to_representation(self, data):
+        items = list(data.all() if hasattr(data, "all") else data)
+        if not items or not isinstance(items[0], dict):
+            return super().to_representation(items)
+        ids = [row["id"] for row in items]
+        conditions, challenges = {}, {}
+        for threshold_id, *condition in (
+            ThresholdCondition.objects.filter(threshold_id__in=ids)
+            .order_by("pk")
+            .values_list("threshold_id", "metric", "operator", "value", "unit", "level")
+        ):
+            conditions.setdefault(threshold_id, []).append(condition)
+        links = CapabilityThreshold.challenges.through.objects.filter(capabilitythreshold_id__in=ids)
+        for threshold_id, code in links.values_list("capabilitythreshold_id", "challenge_id"):
+            challenges.setdefault(threshold_id, []).append(code)
+        context = (timezone.localdate(), timezone.get_current_timezone())
+        return [
+            self.child.from_row(row, conditions.get(row["id"], []), challenges.get(row["id"], []), *context)
+            for row in items
+        ]
+
+
 class ThresholdSerializer(serializers.ModelSerializer):
+    """The declared fields describe the output (and the schema); from_row writes the same shape by hand, without a
+    field object per value: nested field objects were most of a list request's time."""
+
     conditions = ConditionSerializer(many=True)
     challenges = ChallengeCodes()
     in_force = serializers.BooleanField()
     instrument = InstrumentBriefSerializer(allow_null=True)
     readable = serializers.CharField(source="conditions_display", help_text="e.g. > 10^26 FLOP AND > $100 million")
+
+    ROW_COLUMNS = ("id", "slug", "name", "domain", "review_status", "source_url", "locator", "obligations")
+    ROW_COLUMNS += ("updated_at", "instrument_id", "instrument__slug", "instrument__kind", "instrument__title")
+    ROW_COLUMNS += ("instrument__short_name", "instrument__issuer", "instrument__jurisdiction__code")
+    ROW_COLUMNS += ("instrument__status", "instrument__effective_on", "instrument__ended_on")
 
     class Meta:
         model = CapabilityThreshold
@@ -58,6 +103,61 @@ class ThresholdSerializer(serializers.ModelSerializer):
             "id", "slug", "name", "domain", "review_status", "in_force", "challenges", "source_url", "locator",
             "obligations", "conditions", "readable", "instrument", "updated_at",
         ]  # fmt: skip
+        list_serializer_class = ThresholdListSerializer
+
+    def to_representation(self, threshold):
+        row = _row(threshold, self.ROW_COLUMNS)
+        conditions = [(c.metric, c.operator, c.value, c.unit, c.level) for c in threshold.conditions.all()]
+        challenges = [challenge.code for challenge in threshold.challenges.all()]
+        return self.from_row(row, conditions, challenges, timezone.localdate(), timezone.get_current_timezone())
+
+    def from_row(self, row, conditions, challenges, today, zone):
+        applies = row["instrument_id"] is not None and instrument_in_force(
+            row["instrument__status"], row["instrument__effective_on"], row["instrument__ended_on"], today
+        )
+        data = {
+            "id": row["id"],
+            "slug": row["slug"],
+            "name": row["name"],
+            "domain": row["domain"],
+            "review_status": row["review_status"],
+            "in_force": applies,
+            "challenges": sorted(challenges),
+            "source_url": row["source_url"],
+            "locator": row["locator"],
+            "obligations": row["obligations"],
+            "conditions": [
+                {"metric": metric, "operator": Operator(operator).label, "value": value, "unit": unit, "level": level}
+                for metric, operator, value, unit, level in conditions
+            ],
+            "readable": " AND ".join(formatting.condition(metric, operator, value, level)
+                                     for metric, operator, value, _unit, level in conditions) or "(no conditions)",
+            "updated_at": _timestamp(row["updated_at"], zone),
+        }  # fmt: skip
+        if "instrument" in self.Meta.fields:
+            data["instrument"] = row["instrument_id"] and {
+                "id": row["instrument_id"],
+                "slug": row["instrument__slug"],
+                "kind": row["instrument__kind"],
+                "title": row["instrument__title"],
+                "short_name": row["instrument__short_name"],
+                "issuer": row["instrument__issuer"],
+                "jurisdiction": row["instrument__jurisdiction__code"],
+                "status": row["instrument__status"],
+                "in_force": applies,
+            }
+        return {name: data[name] for name in self.Meta.fields}
+
+
+def _row(instance, columns):
+    """A values() row read off a model instance (and the instances it is joined to)."""
+    row = {}
+    for column in columns:
+        value = instance
+        for name in column.split("__"):
+            value = getattr(value, name, None) if value is not None else None
+        row[column] = value
+    return row
 
 
 class StatusEventSerializer(serializers.ModelSerializer):
@@ -132,29 +232,70 @@ class SourceBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "publisher"]
 
 
+class DocumentListSerializer(serializers.ListSerializer):
+    """A page of documents read as rows (`LIST_COLUMNS` of a values() query), with their effective tags read in
+    one more query: model instances cost more than the queries on a 50-document page."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if hasattr(data, "all") else data)
+        tags = DocumentTag.effective_rows([row["id"] for row in rows])
+        zone = timezone.get_current_timezone()
+        return [self.child.from_row(row, tags.get(row["id"], []), zone) for row in rows]
+
+
+def _timestamp(value, zone):
+    """As DRF's DateTimeField writes it (ISO 8601, UTC as Z), with the zone looked up once a page."""
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 class DocumentSerializer(serializers.ModelSerializer):
+    """The declared fields describe the output (and the schema); from_row builds the same shape by hand, without
+    a field object per value, which was most of a list request's time."""
+
     source = SourceBriefSerializer()
     jurisdiction = serializers.CharField(source="jurisdiction.code", default=None, allow_null=True)
     labels = serializers.ListField(child=serializers.CharField(), help_text="Challenges the document is about.")
     tags = serializers.SerializerMethodField(help_text="Each challenge's tag (a person's correction wins).")
 
+    # What a list reads: not the text, which can run to megabytes a document.
+    LIST_COLUMNS = ("id", "title", "url", "kind", "published_at", "summary", "source_id", "source__name")
+    LIST_COLUMNS += ("source__kind", "source__publisher", "jurisdiction__code")
+
     class Meta:
         model = Document
         fields = ["id", "title", "url", "kind", "source", "jurisdiction", "published_at", "summary", "labels", "tags"]
+        list_serializer_class = DocumentListSerializer
+
+    def to_representation(self, document):
+        row = _row(document, self.LIST_COLUMNS)
+        return self.from_row(row, self.get_tags(document), timezone.get_current_timezone())
+
+    def from_row(self, row, tags, zone):
+        return {
+            "id": row["id"],
+            "title": row["title"],
+            "url": row["url"],
+            "kind": row["kind"],
+            "source": {
+                "id": row["source_id"],
+                "name": row["source__name"],
+                "kind": row["source__kind"],
+                "publisher": row["source__publisher"],
+            },
+            "jurisdiction": row["jurisdiction__code"],
+            "published_at": _timestamp(row["published_at"], zone),
+            "summary": row["summary"],
+            "labels": [tag["category"] for tag in tags if tag["labelled"]],
+            "tags": tags,
+        }
 
     @extend_schema_field(TagSerializer(many=True))
     def get_tags(self, document):
-        # Plain dicts in TagSerializer's shape: a nested serializer per document costs most of a list request.
         return [
-            {
-                "category": tag.category_id,
-                "labelled": tag.labelled,
-                "score": tag.score,
-                "origin": tag.origin,
-                "evidence": [{"start": e["start"], "end": e["end"], "text": e["text"]} for e in tag.evidence],
-                "tagger_version": tag.tagger_version,
-                "note": tag.note,
-            }
+            {"category": tag.category_id, **{field: getattr(tag, field) for field in DocumentTag.ROW_FIELDS[1:]}}
             for tag in DocumentTag.effective_for(document)
         ]
 
@@ -179,6 +320,13 @@ class DocumentDetailSerializer(DocumentSerializer):
 
     class Meta(DocumentSerializer.Meta):
         fields = [*DocumentSerializer.Meta.fields, "text", "needs_ocr", "first_seen_at", "versions", "mentions"]
+
+    def to_representation(self, document):
+        data = super().to_representation(document)
+        for name in self.Meta.fields[len(DocumentSerializer.Meta.fields) :]:
+            field = self.fields[name]
+            data[name] = field.to_representation(field.get_attribute(document))
+        return data
 
 
 class SourceSerializer(serializers.ModelSerializer):

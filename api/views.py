@@ -100,6 +100,12 @@ def _thresholds_for(request):
     )
 
 
+def _threshold_rows_for(request):
+    """The thresholds a list shows, as rows: the serializer reads conditions and challenges in one query each."""
+    queryset = CapabilityThreshold.objects.all() if is_staff(request) else CapabilityThreshold.objects.approved()
+    return queryset.values(*s.ThresholdSerializer.ROW_COLUMNS)
+
+
 class InstrumentViewSet(ReadOnlyViewSet):
     """Laws, bills, orders, regulations, standards, lab frameworks, commitments, declarations and proposals."""
 
@@ -131,7 +137,7 @@ class ThresholdViewSet(ReadOnlyViewSet):
     ordering = ["instrument__slug", "slug"]
 
     def get_queryset(self):
-        return _thresholds_for(self.request)
+        return _threshold_rows_for(self.request) if self.action == "list" else _thresholds_for(self.request)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True)
@@ -244,10 +250,11 @@ class DocumentViewSet(ReadOnlyViewSet):
     pagination_class = DocumentCursorPagination
 
     def get_queryset(self):
-        queryset = Document.objects.select_related("source", "jurisdiction").prefetch_related("tags")
-        if self.action == "retrieve":
-            queryset = queryset.prefetch_related("versions", "mentions__threshold")
-        return queryset
+        if self.action == "list":  # rows, not instances; the serializer reads tags in one query per page
+            return Document.objects.values(*s.DocumentSerializer.LIST_COLUMNS)
+        return Document.objects.select_related("source", "jurisdiction").prefetch_related(
+            "tags", "versions", "mentions__threshold"
+        )
 
     def get_serializer_class(self):
         return s.DocumentDetailSerializer if self.action == "retrieve" else s.DocumentSerializer

@@ -79,6 +79,17 @@ class InstrumentQuerySet(models.QuerySet):
         return self.filter(jurisdiction__code=code)
 
 
+def in_force(status, effective_on, ended_on, on=None) -> bool:
+    """Whether an instrument with this status and these dates applies on a day (today by default): the same test as
+    InstrumentQuerySet.in_force, for an instrument already read."""
+    on = on or timezone.localdate()
+    if effective_on is None:
+        started = status in APPLYING_WITHOUT_DATE
+    else:
+        started = status in APPLYING_STATUSES and effective_on <= on
+    return started and (ended_on is None or ended_on > on)
+
+
 class Instrument(models.Model):
     """A law, bill, order, regulation, standard, lab framework, commitment, declaration or proposal."""
 
@@ -140,12 +151,7 @@ class Instrument(models.Model):
         return reverse("instrument-detail", args=[self.slug])
 
     def is_in_force(self, on=None) -> bool:
-        on = on or timezone.localdate()
-        if self.effective_on is None:
-            started = self.status in APPLYING_WITHOUT_DATE
-        else:
-            started = self.status in APPLYING_STATUSES and self.effective_on <= on
-        return started and (self.ended_on is None or self.ended_on > on)
+        return in_force(self.status, self.effective_on, self.ended_on, on)
 
     @property
     def in_force(self) -> bool:

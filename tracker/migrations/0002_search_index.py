@@ -7,10 +7,11 @@ INDEX_NAME = "document_search"
 
 def _index():
     from django.contrib.postgres.indexes import GinIndex
+    from django.contrib.postgres.search import SearchVector
 
-    from tracker.models import search_vector
-
-    return GinIndex(search_vector(), name=INDEX_NAME)
+    # The expression as it stood then (0005 moved the index onto a stored column).
+    vector = SearchVector("title", weight="A", config="english") + SearchVector("text", weight="B", config="english")
+    return GinIndex(vector, name=INDEX_NAME)
 
 
 def create_index(apps, schema_editor):
