@@ -5,19 +5,18 @@ import smtplib
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, pagination, permissions, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, renderer_classes
 from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from api import serializers as s
-from api.filters import AIModelFilter, DocumentFilter, InstrumentFilter, ThresholdFilter
+from api.filters import AIModelFilter, DocumentFilter, FilterBackend, InstrumentFilter, ThresholdFilter
+from api.renderers import JSONRenderer
 from registry import reviewing
 from registry.evaluation import evaluate
 from registry.exporting import registry_export
@@ -90,7 +89,7 @@ class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [StaffWrites]
     lookup_value_regex = r"[0-9]+"
     pagination_class = PagePagination
-    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
 
 
 def _thresholds_for(request):

@@ -6,6 +6,7 @@ import hashlib
 import random
 import re
 
+import orjson
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
@@ -346,14 +347,32 @@ class DocumentTag(models.Model):
 
     @classmethod
     def effective_rows(cls, document_ids) -> dict[int, list[dict]]:
-        """Each document's effective tags as plain dicts (ROW_FIELDS), by category, in one query: the same choice
-        as effective_for, for lists where building a model instance per tag costs more than the query."""
-        rows = cls.objects.filter(document_id__in=document_ids).order_by("document_id", "category_id", "origin")
+        """Each document's effective tags as plain dicts (ROW_FIELDS), by category: the same choice as
+        effective_for, for a page of a list. One plain SQL statement: through the ORM, preparing the IN list and
+        converting each value cost five times the query itself on a 50-document page."""
+        document_ids = [int(document_id) for document_id in document_ids]
+        if not document_ids:
+            return {}
+        sql = (
+            "SELECT document_id, category_id, labelled, score, origin, evidence, tagger_version, note "
+            f"FROM {cls._meta.db_table} WHERE document_id IN ({', '.join(['%s'] * len(document_ids))}) "
+            "ORDER BY document_id, category_id, origin"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, document_ids)
+            rows = cursor.fetchall()
         chosen = {}
-        for document_id, category, *values in rows.values_list("document_id", "category_id", *cls.ROW_FIELDS[1:]):
-            row = dict(zip(cls.ROW_FIELDS, (category, *values), strict=True))
-            if row["origin"] == TagOrigin.PERSON or (document_id, category) not in chosen:
-                chosen[document_id, category] = row
+        for document_id, category, labelled, score, origin, evidence, version, note in rows:
+            if origin == TagOrigin.PERSON or (document_id, category) not in chosen:
+                chosen[document_id, category] = {
+                    "category": category,
+                    "labelled": bool(labelled),
+                    "score": score,
+                    "origin": origin,
+                    "evidence": orjson.loads(evidence) if isinstance(evidence, str | bytes) else evidence,
+                    "tagger_version": version,
+                    "note": note,
+                }
         by_document = {}
         for (document_id, _), row in chosen.items():
             by_document.setdefault(document_id, []).append(row)
