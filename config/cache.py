@@ -1,4 +1,4 @@
-"""Django's Redis cache with one redis.Redis client per connection pool.
+"""Django's Redis cache with one redis.Redis client per connection pool, and a one-round-trip counter.
 
 Django's client builds a new `redis.Redis` for every cache call; redis-py's constructor registers its response
 callbacks each time, which cost about 0.4 ms a call on this project's machines: a throttled API request makes
@@ -25,3 +25,12 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def count(self, key, timeout):
+        """Increment a counter that expires `timeout` seconds after it is created, in one round trip (the
+        API's throttles)."""
+        key = self.make_and_validate_key(key)
+        pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipeline.set(key, 0, ex=timeout, nx=True)
+        pipeline.incr(key)
+        return pipeline.execute()[1]

@@ -369,7 +369,7 @@ class DocumentTag(models.Model):
                     "labelled": bool(labelled),
                     "score": score,
                     "origin": origin,
-                    "evidence": orjson.loads(evidence) if isinstance(evidence, str | bytes) else evidence,
+                    "evidence": orjson.loads(evidence) if isinstance(evidence, (str, bytes)) else evidence,
                     "tagger_version": version,
                     "note": note,
                 }

@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
-from rest_framework.throttling import AnonRateThrottle
 
 from api.models import ApiToken
+from api.throttling import AnonRateThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -70,10 +70,22 @@ def test_anonymous_writes_are_refused(api, registry):
     assert api.delete(f"/api/v1/thresholds/{registry['eu'].pk}/").status_code in (401, 403, 405)
 
 
-def test_anonymous_requests_are_throttled(api, registry, monkeypatch):
+@pytest.mark.parametrize("backend", ["config.cache.RedisCache", "django.core.cache.backends.locmem.LocMemCache"])
+def test_anonymous_requests_are_throttled(api, registry, monkeypatch, settings, backend):
+    settings.CACHES = {"default": {**settings.CACHES["default"], "BACKEND": backend}}
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
-    codes = [api.get("/api/v1/jurisdictions/").status_code for _ in range(4)]
-    assert codes == [200, 200, 200, 429]
+    responses = [api.get("/api/v1/jurisdictions/") for _ in range(4)]
+    assert [response.status_code for response in responses] == [200, 200, 200, 429]
+    assert 0 < int(responses[-1]["Retry-After"]) <= 60
+    assert "throttled" in responses[-1].json()["detail"].lower()
+
+
+def test_each_client_address_is_counted_on_its_own(api, registry, monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
+    first = [api.get("/api/v1/jurisdictions/", REMOTE_ADDR="192.0.2.1").status_code for _ in range(3)]
+    other = api.get("/api/v1/jurisdictions/", REMOTE_ADDR="192.0.2.2").status_code
+    assert first == [200, 200, 429]
+    assert other == 200
 
 
 def test_the_schema_documents_every_error_response(api):

@@ -26,6 +26,16 @@ def test_a_threshold_carries_its_conditions_and_instrument(api, registry):
     }  # fmt: skip
 
 
+def test_a_threshold_reads_the_same_in_a_list_in_its_detail_and_under_its_instrument(api, registry):
+    # Lists are written from rows, details from model instances: the two must not drift apart.
+    listed = {t["slug"]: t for t in api.get("/api/v1/thresholds/").json()["results"]}
+    detail = api.get(f"/api/v1/thresholds/{registry['eu'].pk}/").json()
+    assert listed["eu-compute"] == detail
+    under_instrument = api.get(f"/api/v1/instruments/{registry['eu'].instrument_id}/").json()["thresholds"]
+    nested = next(t for t in under_instrument if t["slug"] == "eu-compute")
+    assert nested == {key: value for key, value in detail.items() if key != "instrument"}
+
+
 def test_compute_thresholds_at_or_below_ten_to_the_25_that_are_in_force(api, registry):
     body = api.get(
         "/api/v1/thresholds/", {"metric": "training_compute_flop", "value__lte": "1e25", "in_force": "true"}

@@ -53,6 +53,19 @@ def test_staff_correct_a_tag_and_it_wins(staff_api, api, documents):
     assert api.get("/api/v1/documents/", {"challenge": "human_misuse"}).json()["results"] == []
 
 
+def test_a_document_reads_the_same_in_the_list_as_in_its_detail(staff_api, api, documents):
+    # The list is written from rows and the detail from model instances: the two must not drift apart.
+    fraud = documents[1]
+    staff_api.post(f"/api/v1/documents/{fraud.pk}/tags/", {"category": "alignment", "labelled": True, "note": "Also"})
+    [listed] = [d for d in api.get("/api/v1/documents/").json()["results"] if d["id"] == fraud.pk]
+    detail = api.get(f"/api/v1/documents/{fraud.pk}/").json()
+    assert listed == {key: detail[key] for key in listed}
+    assert "alignment" in listed["labels"]
+    alignment = next(tag for tag in listed["tags"] if tag["category"] == "alignment")
+    assert (alignment["origin"], alignment["note"]) == ("person", "Also")
+    assert len({tag["category"] for tag in listed["tags"]}) == len(listed["tags"])  # one tag per challenge
+
+
 def test_anonymous_users_cannot_correct_tags(api, documents):
     response = api.post(f"/api/v1/documents/{documents[0].pk}/tags/", {"category": "alignment", "labelled": False})
     assert response.status_code in (401, 403)
