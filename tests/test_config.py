@@ -87,3 +87,12 @@ def test_healthz_reports_an_unreachable_broker(client, settings):
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error")
     assert response.json()["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
