@@ -312,8 +312,9 @@ class EvaluateView(ApiViewMixin, APIView):
     def _answer(self, data):
         profile = s.ProfileSerializer(data=data)
         profile.is_valid(raise_exception=True)
-        results = [evaluation.as_dict() for evaluation in evaluate(profile.validated_data)]
-        return Response(s.EvaluationResultsSerializer({"results": results}).data)
+        # as_dict is already EvaluationSerializer's shape (the schema's): passing 40 results through its fields
+        # again only cost time.
+        return Response({"results": [evaluation.as_dict() for evaluation in evaluate(profile.validated_data)]})
 
     @extend_schema(parameters=[s.ProfileSerializer], responses={200: s.EvaluationResultsSerializer})
     def get(self, request):

@@ -61,3 +61,11 @@ def test_the_forecast_gives_a_date_range_per_compute_threshold(api, registry):
     assert ca["earliest"] <= ca["expected"] <= ca["latest"]
     assert ca["crossed_by"] is None
     assert rows["eu-compute"]["crossed_by"] == "Frontier 2023"
+
+
+def test_each_result_carries_exactly_the_documented_fields(api, registry):
+    from api.serializers import EvaluationSerializer
+
+    documented = set(EvaluationSerializer().fields)
+    results = api.get("/api/v1/evaluate/", {"training_compute_flop": "2e26"}).json()["results"]
+    assert results and all(set(result) == documented for result in results)
