@@ -5,6 +5,8 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.template import loader
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions
+from rest_framework import filters as drf_filters
 
 from registry.models import AIModel, CapabilityThreshold, Instrument, ThresholdCondition
 from registry.vocabulary import (
@@ -67,6 +69,21 @@ class FilterBackend(DjangoFilterBackend):
         if issubclass(filterset_class, FilterSet):
             kwargs["all_filters"] = True
         return loader.get_template(self.template).render({"filter": filterset_class(**kwargs)}, request)
+
+
+class OrderingFilter(drf_filters.OrderingFilter):
+    """An ordering the list does not offer is a 400 that names the ones it does, not silently ignored."""
+
+    def get_ordering(self, request, queryset, view):
+        asked = request.query_params.get(self.ordering_param, "")
+        if asked.strip():
+            offered = {field for field, _label in self.get_valid_fields(queryset, view, {"request": request})}
+            unknown = [term.strip() for term in asked.split(",") if term.strip().lstrip("-") not in offered]
+            if unknown:
+                listed = ", ".join(sorted(offered))
+                message = f"Cannot order by {', '.join(unknown)[:100]}: use {listed} (a leading - for descending)."
+                raise exceptions.ValidationError({self.ordering_param: [message]})
+        return super().get_ordering(request, queryset, view)
 
 
 class InstrumentFilter(FilterSet):

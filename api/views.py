@@ -10,13 +10,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, pagination, permissions, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, renderer_classes
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from api import serializers as s
-from api.filters import AIModelFilter, DocumentFilter, FilterBackend, InstrumentFilter, ThresholdFilter
+from api.filters import AIModelFilter, DocumentFilter, FilterBackend, InstrumentFilter, OrderingFilter, ThresholdFilter
 from api.renderers import JSONRenderer
 from registry import reviewing
 from registry.evaluation import evaluate
@@ -247,11 +247,12 @@ class ChallengeViewSet(ReadOnlyViewSet):
 
 
 class DocumentViewSet(ReadOnlyViewSet):
-    """Policy documents, tagged against the three challenges with evidence. Cursor-paginated, newest first;
-    with `q`, ranked by relevance and paginated by page number."""
+    """Policy documents, tagged against the three challenges with evidence. Cursor-paginated, newest first
+    (`ordering=published_at` for oldest first); with `q`, ranked by relevance and paginated by page number."""
 
     filterset_class = DocumentFilter
-    filter_backends = ReadOnlyViewSet.filter_backends[:1]
+    filter_backends = [FilterBackend, OrderingFilter]
+    ordering_fields = ["published_at"]
     pagination_class = DocumentCursorPagination
 
     def get_queryset(self):

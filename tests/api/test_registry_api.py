@@ -72,6 +72,7 @@ def test_staff_see_the_review_queue(staff_api, registry):
         ({"in_force": "perhaps"}, "in_force"),
         ({"jurisdiction": "EU\x00"}, "jurisdiction"),
         ({"instrument": "x" * 600}, "instrument"),
+        ({"ordering": "name,-obligations"}, "ordering"),
     ],
 )
 def test_invalid_parameters_are_a_400_that_names_the_parameter(api, registry, params, field):

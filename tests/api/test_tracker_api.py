@@ -29,6 +29,17 @@ def test_full_text_search_ranks_and_pages(api, documents):
     assert api.get("/api/v1/documents/", {"q": "fisheries"}).json()["results"] == []
 
 
+def test_documents_come_newest_first_or_oldest_first_page_by_page(api, documents):
+    newest = [d["published_at"] for d in api.get("/api/v1/documents/").json()["results"]]
+    assert newest == sorted(newest, reverse=True) and len(newest) > 1
+    first = api.get("/api/v1/documents/", {"ordering": "published_at", "page_size": 1}).json()
+    second = api.get(first["next"]).json()
+    assert [first["results"][0]["published_at"], second["results"][0]["published_at"]] == sorted(newest)[:2]
+    refused = api.get("/api/v1/documents/", {"ordering": "-text"})
+    assert refused.status_code == 400
+    assert refused.json()["ordering"] == ["Cannot order by -text: use published_at (a leading - for descending)."]
+
+
 def test_a_document_shows_text_versions_and_mentions(api, documents):
     body = api.get(f"/api/v1/documents/{documents[0].pk}/").json()
     assert body["text"]
