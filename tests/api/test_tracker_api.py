@@ -86,3 +86,13 @@ def test_bad_document_filters_are_a_400(api, documents):
     assert api.get("/api/v1/documents/", {"challenge": "ethics"}).status_code == 400
     assert api.get("/api/v1/documents/", {"published_after": "last tuesday"}).status_code == 400
     assert api.get("/api/v1/documents/", {"min_score": "2"}).status_code == 400
+
+
+def test_the_browsable_api_lists_documents_with_every_filter_in_its_form(api, documents):
+    # Requests validate only the filters they name; the HTML filter form still offers all of them.
+    response = api.get("/api/v1/documents/", {"challenge": "human_misuse"}, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Deepfake voice fraud hits banks" in page
+    for name in ("q", "challenge", "min_score", "jurisdiction", "published_after", "published_before"):
+        assert f'name="{name}"' in page, name
