@@ -21,6 +21,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from queue import Empty
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -233,7 +234,13 @@ def main():
         queue = multiprocessing.Queue()
         client = multiprocessing.Process(target=drive, args=(port, dsn, args.requests, args.concurrency, queue))
         client.start()
-        results, rps, api_page_ms, raw_page_ms = queue.get(timeout=1800)
+        while True:
+            try:
+                results, rps, api_page_ms, raw_page_ms = queue.get(timeout=5)
+                break
+            except Empty:
+                if not client.is_alive():
+                    raise SystemExit("the client process failed: see its error above") from None
         client.join()
     finally:
         server.terminate()
