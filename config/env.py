@@ -1,6 +1,7 @@
 """Small typed readers of environment variables that fail loudly on a bad value."""
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -10,6 +11,14 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate as DRF reads it: a count, a slash and a period (`120/minute`, `5/hour`, `10/s`)."""
+    raw = os.environ.get(name, default).strip()
+    if not re.fullmatch(r"[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)", raw):
+        raise ImproperlyConfigured(f"{name} must be a count per period, like 120/minute or 5/hour, not {raw!r}")
+    return raw
 
 
 def env_bool(name: str, default: bool = False) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_database, env_int, env_list, env_str
+from config.env import env_bool, env_database, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -204,9 +204,9 @@ REST_FRAMEWORK = {
         "api.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("API_ANON_RATE", "120/minute"),
-        "user": env_str("API_USER_RATE", "1200/minute"),
-        "subscriptions": env_str("API_SUBSCRIPTION_RATE", "5/hour"),
+        "anon": env_rate("API_ANON_RATE", "120/minute"),
+        "user": env_rate("API_USER_RATE", "1200/minute"),
+        "subscriptions": env_rate("API_SUBSCRIPTION_RATE", "5/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

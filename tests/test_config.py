@@ -50,6 +50,12 @@ def test_it_refuses_an_unsupported_database_url():
     assert "DATABASE_URL must be a postgresql:// or sqlite:/// URL" in done.stderr
 
 
+def test_it_refuses_a_request_rate_it_cannot_read():
+    done = _manage("check", env={**PRODUCTION, "API_ANON_RATE": "lots"})
+    assert done.returncode != 0
+    assert "API_ANON_RATE must be a count per period, like 120/minute" in done.stderr
+
+
 def test_the_documented_production_environment_passes_check_deploy():
     done = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert done.returncode == 0, done.stderr
