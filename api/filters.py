@@ -78,7 +78,8 @@ class OrderingFilter(drf_filters.OrderingFilter):
         asked = request.query_params.get(self.ordering_param, "")
         if asked.strip():
             offered = {field for field, _label in self.get_valid_fields(queryset, view, {"request": request})}
-            unknown = [term.strip() for term in asked.split(",") if term.strip().lstrip("-") not in offered]
+            terms = [term.strip() for term in asked.split(",") if term.strip()]
+            unknown = [term for term in terms if term.removeprefix("-") not in offered]
             if unknown:
                 listed = ", ".join(sorted(offered))
                 message = f"Cannot order by {', '.join(unknown)[:100]}: use {listed} (a leading - for descending)."
@@ -126,7 +127,7 @@ class ThresholdFilter(FilterSet):
         fields = []
 
     def filter_in_force(self, queryset, name, value):
-        return queryset.in_force() if value else queryset.exclude(pk__in=queryset.in_force())
+        return queryset.in_force() if value else queryset.exclude(pk__in=queryset.in_force().values("pk"))
 
     def filter_conditions(self, queryset, name, value):
         return queryset  # applied together in filter_queryset: metric and value must hold on the same condition

@@ -55,6 +55,15 @@ class DocumentCursorPagination(pagination.CursorPagination):
     max_page_size = 500
     ordering = ("-published_at", "-id")
 
+    def get_ordering(self, request, queryset, view):
+        """An asked-for ordering (`ordering=published_at`) gets the id as a tiebreaker, in the same direction:
+        documents published at the same moment (feeds that give only a date) must come in one fixed order, or
+        the cursor skips or repeats them from one page to the next."""
+        ordering = tuple(super().get_ordering(request, queryset, view))
+        if not {"id", "-id"} & set(ordering):
+            ordering += ("-id" if ordering[0].startswith("-") else "id",)
+        return ordering
+
 
 class ApiViewMixin:
     """Refuses NUL bytes and overlong parameters with a 400; CSV lists are not paginated."""

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from config.env import env_database, env_rate
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
     "DATABASE_URL": "postgresql://tracker:secret@db:5432/tracker",
@@ -50,10 +52,24 @@ def test_it_refuses_an_unsupported_database_url():
     assert "DATABASE_URL must be a postgresql:// or sqlite:/// URL" in done.stderr
 
 
-def test_it_refuses_a_request_rate_it_cannot_read():
+def test_it_refuses_a_request_rate_it_cannot_read(monkeypatch):
     done = _manage("check", env={**PRODUCTION, "API_ANON_RATE": "lots"})
     assert done.returncode != 0
     assert "API_ANON_RATE must be a count per period, like 120/minute" in done.stderr
+    for rate in ("120/minute", "1000/days", "10/s", "5/hours"):
+        monkeypatch.setenv("API_ANON_RATE", rate)
+        assert env_rate("API_ANON_RATE", "1/s") == rate
+
+
+def test_postgresql_connections_turn_jit_off_and_keep_the_url_options(monkeypatch):
+    url = "postgresql://u@db:5432/tracker?options=-c%20statement_timeout%3D5000"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert env_database("DATABASE_URL", "")["OPTIONS"]["options"] == "-c statement_timeout=5000 -c jit=off"
+    monkeypatch.setenv("DATABASE_JIT", "1")  # e.g. behind a pooler that refuses startup options
+    assert (
+        "options" not in env_database("DATABASE_URL", "").get("OPTIONS", {})
+        or "jit" not in env_database("DATABASE_URL", "")["OPTIONS"]["options"]
+    )
 
 
 def test_the_documented_production_environment_passes_check_deploy():

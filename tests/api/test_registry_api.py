@@ -43,6 +43,12 @@ def test_compute_thresholds_at_or_below_ten_to_the_25_that_are_in_force(api, reg
     assert [t["slug"] for t in body["results"]] == ["eu-compute"]
 
 
+def test_thresholds_not_in_force(api, registry):
+    body = api.get("/api/v1/thresholds/", {"in_force": "false"}).json()
+    assert [t["slug"] for t in body["results"]] == ["ca-covered"]
+    assert body["results"][0]["in_force"] is False
+
+
 def test_metric_and_value_must_hold_on_the_same_condition(api, registry):
     # ca-covered has a compute condition of 1e26 and a cost condition of 1e8: neither compute figure is <= 1e9.
     body = api.get("/api/v1/thresholds/", {"metric": "training_compute_flop", "value__lte": "1e9"}).json()

@@ -2,6 +2,9 @@
 
 import pytest
 
+from tests.tracker import factories as tracker_factories
+from tracker.ingesting import upsert_item
+
 pytestmark = pytest.mark.django_db
 
 
@@ -38,6 +41,24 @@ def test_documents_come_newest_first_or_oldest_first_page_by_page(api, documents
     refused = api.get("/api/v1/documents/", {"ordering": "-text"})
     assert refused.status_code == 400
     assert refused.json()["ordering"] == ["Cannot order by -text: use published_at (a leading - for descending)."]
+    assert api.get("/api/v1/documents/", {"ordering": "--published_at"}).status_code == 400
+
+
+def test_paging_through_documents_published_at_the_same_moment_shows_each_once(api, documents):
+    source = tracker_factories.source(name="Dated feed")
+    for n in range(5):  # the same published_at as the fixture's two
+        text = f"Notice {n} on the same day. " + tracker_factories.LONG_TEXT
+        upsert_item(source=source, item=tracker_factories.item(f"same-{n}", title=f"Same day {n}", text=text))
+    for params, count in (({}, 7), ({"source": source.pk}, 5)):  # with a filter, PostgreSQL sorts the rows itself
+        query = {"ordering": "-published_at", "page_size": 2, **params}
+        seen, page = [], api.get("/api/v1/documents/", query).json()
+        while True:
+            seen += [d["id"] for d in page["results"]]
+            if not page["next"]:
+                break
+            page = api.get(page["next"]).json()
+        assert len(seen) == count
+        assert seen == sorted(seen, reverse=True)  # ties broken by id, in the asked direction
 
 
 def test_a_document_shows_text_versions_and_mentions(api, documents):
