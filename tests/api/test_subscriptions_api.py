@@ -2,8 +2,8 @@
 
 import pytest
 from django.core import mail
+from rest_framework.throttling import ScopedRateThrottle
 
-from api.throttling import ScopedRateThrottle
 from tests import factories
 from tracker.models import Subscriber
 
