@@ -33,3 +33,11 @@ def _plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering
+def pytest_collection_modifyitems(items):
+    """The browser tests (tests/site) run last. They commit through the live server's own database connection, and
+    when they ran in the middle, the next test with serialized_rollback found content types already in place and
+    could not put its saved rows back."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/site/"))

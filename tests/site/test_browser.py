@@ -16,10 +16,12 @@ from tests import factories
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The live server reads the database from its own thread, so each test commits; serialized_rollback puts back what
+# the migrations made (the three challenges) after each test empties the tables.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         message = f"no Chromium at {CHROMIUM}: apt-get install chromium (or set CHROMIUM)"
@@ -29,7 +31,8 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread, which Django's guard against database calls
-    # from async code mistakes the tests' own (synchronous) queries for.
+    # from async code mistakes the tests' own (synchronous) queries for. Only while this module runs: processes the
+    # other tests start (manage.py check --deploy, Celery workers) must not inherit it.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
     try:
         with sync_playwright() as playwright:
