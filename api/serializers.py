@@ -130,8 +130,8 @@ class ThresholdSerializer(serializers.ModelSerializer):
                 {"metric": metric, "operator": Operator(operator).label, "value": value, "unit": unit, "level": level}
                 for metric, operator, value, unit, level in conditions
             ],
-            "readable": " AND ".join(formatting.condition(metric, operator, value, level)
-                                     for metric, operator, value, _unit, level in conditions) or "(no conditions)",
+            "readable": formatting.conditions((metric, operator, value, level)
+                                              for metric, operator, value, _unit, level in conditions),
             "updated_at": _timestamp(row["updated_at"], zone),
         }  # fmt: skip
         if "instrument" in self.Meta.fields:

@@ -102,17 +102,21 @@ class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
 
 
+def _visible_thresholds(request):
+    return CapabilityThreshold.objects.all() if is_staff(request) else CapabilityThreshold.objects.approved()
+
+
 def _thresholds_for(request):
-    queryset = CapabilityThreshold.objects.all() if is_staff(request) else CapabilityThreshold.objects.approved()
-    return queryset.select_related("instrument__jurisdiction").prefetch_related(
-        Prefetch("conditions", queryset=ThresholdCondition.objects.order_by("pk")), "challenges"
+    return (
+        _visible_thresholds(request)
+        .select_related("instrument__jurisdiction")
+        .prefetch_related(Prefetch("conditions", queryset=ThresholdCondition.objects.order_by("pk")), "challenges")
     )
 
 
 def _threshold_rows_for(request):
     """The thresholds a list shows, as rows: the serializer reads conditions and challenges in one query each."""
-    queryset = CapabilityThreshold.objects.all() if is_staff(request) else CapabilityThreshold.objects.approved()
-    return queryset.values(*s.ThresholdSerializer.ROW_COLUMNS)
+    return _visible_thresholds(request).values(*s.ThresholdSerializer.ROW_COLUMNS)
 
 
 class InstrumentViewSet(ReadOnlyViewSet):

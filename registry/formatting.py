@@ -48,3 +48,9 @@ def condition(metric: str, operator: str, value: float, level: str = "") -> str:
         trained = operator == Operator.EQ and value == 1
         return f"{'' if trained else 'not '}trained mainly on biological sequence data"
     return f"{Operator(operator).label} {figure(metric, value, level)}"
+
+
+def conditions(items) -> str:
+    """All of a threshold's conditions, from (metric, operator, value, level) tuples: "> 10^26 FLOP AND > $100
+    million"."""
+    return " AND ".join(condition(*item) for item in items) or "(no conditions)"

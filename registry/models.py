@@ -302,7 +302,7 @@ class CapabilityThreshold(models.Model):
             raise ValidationError({"instrument": "An approved threshold needs the instrument that defines it."})
 
     def conditions_display(self) -> str:
-        return " AND ".join(str(condition) for condition in self.conditions.all()) or "(no conditions)"
+        return formatting.conditions((c.metric, c.operator, c.value, c.level) for c in self.conditions.all())
 
     def is_triggered_by(self, profile):
         from registry.evaluation import evaluate_threshold

@@ -335,12 +335,18 @@ class DocumentTag(models.Model):
     def __str__(self):
         return f"{self.category_id}: {'yes' if self.labelled else 'no'} ({self.get_origin_display()})"
 
+    @staticmethod
+    def _effective(tags) -> dict:
+        """(key, origin, tag) triples -> {key: tag}: a person's correction wins over the machine's tag."""
+        chosen = {}
+        for key, origin, tag in tags:
+            if origin == TagOrigin.PERSON or key not in chosen:
+                chosen[key] = tag
+        return chosen
+
     @classmethod
     def effective_for(cls, document) -> list["DocumentTag"]:
-        tags = {}
-        for tag in document.tags.all():
-            if tag.origin == TagOrigin.PERSON or tag.category_id not in tags:
-                tags[tag.category_id] = tag
+        tags = cls._effective((tag.category_id, tag.origin, tag) for tag in document.tags.all())
         return sorted(tags.values(), key=lambda tag: tag.category_id)
 
     ROW_FIELDS = ("category", "labelled", "score", "origin", "evidence", "tagger_version", "note")
@@ -361,10 +367,14 @@ class DocumentTag(models.Model):
         with connection.cursor() as cursor:
             cursor.execute(sql, document_ids)
             rows = cursor.fetchall()
-        chosen = {}
-        for document_id, category, labelled, score, origin, evidence, version, note in rows:
-            if origin == TagOrigin.PERSON or (document_id, category) not in chosen:
-                chosen[document_id, category] = {
+        chosen = cls._effective(
+            ((document_id, category), origin, (category, labelled, score, origin, evidence, version, note))
+            for document_id, category, labelled, score, origin, evidence, version, note in rows
+        )
+        by_document = {}
+        for (document_id, _), (category, labelled, score, origin, evidence, version, note) in chosen.items():
+            by_document.setdefault(document_id, []).append(
+                {
                     "category": category,
                     "labelled": bool(labelled),
                     "score": score,
@@ -373,9 +383,7 @@ class DocumentTag(models.Model):
                     "tagger_version": version,
                     "note": note,
                 }
-        by_document = {}
-        for (document_id, _), row in chosen.items():
-            by_document.setdefault(document_id, []).append(row)
+            )
         return by_document
 
     @property
