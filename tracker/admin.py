@@ -24,6 +24,8 @@ from tracker.models import (
 )
 from tracker.tasks import pull_source, send_after_commit, send_digest_delivery
 
+INLINE_RUNS = 50
+
 
 class FetchRunInline(admin.TabularInline):
     model = FetchRun
@@ -35,8 +37,7 @@ class FetchRunInline(admin.TabularInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        recent = FetchRun.objects.order_by("-started_at").values("pk")[:200]
-        return super().get_queryset(request).filter(pk__in=list(recent))
+        return super().get_queryset(request).latest_per_source(INLINE_RUNS)
 
 
 @admin.register(Source)
@@ -57,7 +58,7 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.display(description="Health")
     def health(self, source):
         if not source.consecutive_failures:
-            return "ok"
+            return "ok" if source.last_success_at else "never fetched"
         return format_html(
             '<span style="color:#b00020" title="{}">{} failure(s): {}</span>',
             source.last_error,
@@ -77,6 +78,21 @@ class SourceAdmin(admin.ModelAdmin):
         for source in queryset:
             source.reset_backoff(now=now)
         self.message_user(request, f"Reset {queryset.count()} source(s).", messages.SUCCESS)
+
+
+@admin.register(FetchRun)
+class FetchRunAdmin(admin.ModelAdmin):
+    list_display = ["source", "started_at", "finished_at", "status", "items_seen", "documents_new"]
+    list_display += ["documents_updated", "error"]
+    list_filter = ["status", "source"]
+    list_select_related = ["source"]
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class TagInline(admin.TabularInline):

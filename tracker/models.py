@@ -9,8 +9,8 @@ import re
 import orjson
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models import Exists, F, OuterRef, Q, Window
+from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
 from registry.models import CapabilityThreshold, Challenge, Instrument, Jurisdiction
@@ -108,6 +108,19 @@ class Source(models.Model):
         self.save(update_fields=["consecutive_failures", "next_due_at"])
 
 
+class FetchRunQuerySet(models.QuerySet):
+    def latest_per_source(self, count: int):
+        """Each source's `count` most recent runs."""
+        rank = Window(RowNumber(), partition_by=F("source_id"), order_by=[F("started_at").desc(), F("pk").desc()])
+        ranked = FetchRun.objects.annotate(rank=rank).filter(rank__lte=count)
+        return self.filter(pk__in=ranked.values("pk"))
+
+    def prunable(self, *, now, keep: int, keep_days: int):
+        """Runs that are neither among their source's `keep` latest nor younger than `keep_days` days."""
+        recent = self.latest_per_source(keep).values("pk")
+        return self.filter(started_at__lt=now - datetime.timedelta(days=keep_days)).exclude(pk__in=recent)
+
+
 class FetchRun(models.Model):
     """One pull of one source: what came back and what it changed."""
 
@@ -126,6 +139,8 @@ class FetchRun(models.Model):
     documents_updated = models.PositiveIntegerField(default=0)
     documents_unchanged = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+
+    objects = FetchRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]

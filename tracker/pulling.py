@@ -112,3 +112,18 @@ def claim_stale_documents(*, now=None, older_than=STALE_AFTER, limit: int = 200)
         )
         Document.objects.filter(pk__in=ids).update(queued_at=now)
     return ids
+
+
+def prune_fetch_runs(*, now=None, keep: int, keep_days: int, batch_size: int = 1000, max_batches: int = 50) -> int:
+    """Delete runs beyond each source's `keep` latest that are older than `keep_days` days, a batch at a time so
+    a long backlog never holds one huge lock; what is left waits for the next sweep."""
+    now = now or timezone.now()
+    deleted = 0
+    for _ in range(max_batches):
+        ids = list(
+            FetchRun.objects.prunable(now=now, keep=keep, keep_days=keep_days).values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            break
+        deleted += FetchRun.objects.filter(pk__in=ids).delete()[0]
+    return deleted

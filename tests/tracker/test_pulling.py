@@ -6,10 +6,11 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django_celery_beat.models import PeriodicTask
 
 from tests.tracker import factories
 from tracker.models import Document, FetchRun
-from tracker.pulling import PullFailed, claim_due_sources, pull_source
+from tracker.pulling import PullFailed, claim_due_sources, prune_fetch_runs, pull_source
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_private")]
 
@@ -173,3 +174,22 @@ def test_dispatch_claims_only_due_active_sources_once():
     factories.source(next_due_at=now - datetime.timedelta(minutes=1), active=False)
     assert claim_due_sources(now=now) == [due.pk]
     assert claim_due_sources(now=now) == []
+
+
+def test_pruning_keeps_each_sources_latest_runs_and_recent_ones():
+    now = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
+    busy, quiet = factories.source(), factories.source()
+    for days_ago in range(40):
+        FetchRun.objects.create(source=busy, started_at=now - datetime.timedelta(days=days_ago), status="ok")
+    for days_ago in (100, 200):
+        FetchRun.objects.create(source=quiet, started_at=now - datetime.timedelta(days=days_ago), status="ok")
+    deleted = prune_fetch_runs(now=now, keep=5, keep_days=30, batch_size=3)
+    assert deleted == 9
+    kept = busy.runs.order_by("started_at")
+    assert kept.count() == 31 and kept.first().started_at == now - datetime.timedelta(days=30)
+    assert quiet.runs.count() == 2
+
+
+def test_runs_pruning_is_scheduled_daily():
+    task = PeriodicTask.objects.get(task="tracker.tasks.prune_fetch_runs")
+    assert (task.interval.every, task.interval.period) == (1, "days")
