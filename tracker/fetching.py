@@ -52,6 +52,7 @@ _METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(address) for address in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
 )
 _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT, not in is_private
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class FetchError(Exception):
@@ -197,10 +198,16 @@ def _checked_address(target: httpx.URL) -> str:
 
 
 def _refusal(address: str) -> str | None:
-    """Why this address must not be fetched from, or None; loopback and private ranges only when allowed."""
+    """Why this address must not be fetched from, or None; loopback and private ranges only when allowed.
+
+    A tunnel address (6to4, NAT64, Teredo) reaches the IPv4 address inside it, so that address is judged too."""
     ip = ipaddress.ip_address(address)
     if ip.version == 6 and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
+    if ip.version == 6:
+        for tunnel, inner in _embedded_ipv4(ip):
+            if reason := _refusal(str(inner)):
+                return f"a {tunnel} address for {inner}, {reason}"
     if ip in _METADATA_ADDRESSES:
         return "a cloud metadata address"
     if ip.is_link_local:
@@ -220,6 +227,17 @@ def _refusal(address: str) -> str | None:
     else:
         return None
     return None if settings.TRACKER_FETCH_ALLOW_PRIVATE else reason
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[tuple[str, ipaddress.IPv4Address]]:
+    if ip.sixtofour:
+        return [("6to4", ip.sixtofour)]
+    if ip in _NAT64:
+        return [("NAT64", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))]
+    if ip.teredo:
+        server, client = ip.teredo
+        return [("Teredo", client), ("Teredo", server)]
+    return []
 
 
 @contextmanager

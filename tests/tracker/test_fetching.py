@@ -338,6 +338,31 @@ def test_it_refuses_metadata_and_link_local_addresses_even_when_private_is_allow
     assert not error.transient
 
 
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("2002:a00:5::1", "a 6to4 address for 10.0.0.5, a private address"),
+        ("2002:7f00:1::1", "a 6to4 address for 127.0.0.1, a loopback address"),
+        ("64:ff9b::a00:5", "a NAT64 address for 10.0.0.5, a private address"),
+        # Teredo stores the client's address inverted: f5ff:fffa is 10.0.0.5.
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffa", "a Teredo address for 10.0.0.5, a private address"),
+    ],
+)
+def test_it_refuses_tunnel_addresses_that_embed_a_private_ipv4_address(monkeypatch, address, reason):
+    _fake_dns(monkeypatch, {"feeds.policy.example": [address]})
+    error = _fetch_error("https://feeds.policy.example/feed.rss", kind="rss")
+    assert error.message == f"refused: feeds.policy.example resolves to {address}, {reason}"
+
+
+def test_it_refuses_a_6to4_address_for_the_metadata_service_even_when_private_is_allowed(monkeypatch, allow_private):
+    _fake_dns(monkeypatch, {"feeds.policy.example": ["2002:a9fe:a9fe::1"]})
+    error = _fetch_error("https://feeds.policy.example/feed.rss", kind="rss")
+    assert error.message == (
+        "refused: feeds.policy.example resolves to 2002:a9fe:a9fe::1, "
+        "a 6to4 address for 169.254.169.254, a cloud metadata address"
+    )
+
+
 def test_it_refuses_an_ipv4_mapped_loopback_address(http_server):
     http_server.route("/feed.rss", headers=RSS, body=FEED)
     error = _fetch_error(f"http://[::ffff:127.0.0.1]:{http_server.port}/feed.rss", kind="rss")
