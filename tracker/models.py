@@ -5,6 +5,7 @@ import datetime
 import hashlib
 import random
 import re
+from urllib.parse import urlsplit
 
 import orjson
 from django.conf import settings
@@ -138,6 +139,8 @@ class FetchRun(models.Model):
     documents_new = models.PositiveIntegerField(default=0)
     documents_updated = models.PositiveIntegerField(default=0)
     documents_unchanged = models.PositiveIntegerField(default=0)
+    items_rejected = models.PositiveIntegerField(default=0, help_text="Items left out as unusable.")
+    rejections = models.TextField(blank=True, help_text="Why the first of them were left out.")
     error = models.TextField(blank=True)
 
     objects = FetchRunQuerySet.as_manager()
@@ -154,6 +157,17 @@ class FetchRun(models.Model):
 
 
 _WHITESPACE = re.compile(r"\s+")
+# Every stored address is a web address: anything else (javascript:, data:) would be a live link in digests.
+_WEB_URL = Q(url__istartswith="http://") | Q(url__istartswith="https://")
+
+
+def is_web_url(url: str) -> bool:
+    """An absolute http or https address with a host: the one rule for every address a document is stored under."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def text_hash(text: str) -> str:
@@ -244,6 +258,7 @@ class Document(models.Model):
             models.CheckConstraint(
                 condition=Q(process_status__in=choice_values(ProcessStatus)), name="document_process_status_known"
             ),
+            models.CheckConstraint(condition=_WEB_URL, name="document_url_is_web_address"),
         ]
         indexes = [
             # The same text seen under another address is the same document.
@@ -275,6 +290,7 @@ class Sighting(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="sighting_unique_per_source"),
+            models.CheckConstraint(condition=Q(url="") | _WEB_URL, name="sighting_url_is_web_address"),
         ]
 
     def __str__(self):

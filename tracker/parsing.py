@@ -62,10 +62,16 @@ class ParseResult:
     items: list[ParsedItem]
     next_url: str | None = None
     title: str = ""
+    # Why each item left out was unusable: the others are kept, the run counts and shows these.
+    rejected: tuple[str, ...] = ()
 
 
 class ParseError(Exception):
     """The body is not usable content (an error page, a bot check, a broken file): count it as a failed fetch."""
+
+
+class BadItem(Exception):
+    """One item of a listing is unusable; the rest of the listing still counts."""
 
 
 def parse(kind: str, content: bytes, *, url: str, content_type: str = "", charset: str | None = None) -> ParseResult:
@@ -448,32 +454,45 @@ def _fr_excerpts(value) -> str:
     return html_to_text(value) if isinstance(value, str) else ""
 
 
-def _fr_item(document: dict) -> ParsedItem | None:
-    number = one_line(str(document.get("document_number") or ""))
+def _fr_string(record: dict, key: str) -> str:
+    """A text field of an API record: a number is taken as its digits, any other non-text value rejects the item."""
+    value = record.get(key)
+    if value is None or isinstance(value, str):
+        return value or ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise BadItem(f"{key} is a JSON {type(value).__name__}, not text")
+
+
+def _fr_item(document: dict) -> ParsedItem:
+    number = one_line(_fr_string(document, "document_number"))
     if not number:
-        return None
-    title = one_line(str(document.get("title") or ""))
-    abstract = html_to_text(document.get("abstract") or "")
+        raise BadItem("it has no document_number")
+    title = one_line(_fr_string(document, "title"))
+    abstract = html_to_text(_fr_string(document, "abstract"))
     body = next((document[key] for key in ("raw_text", "body") if isinstance(document.get(key), str)), "")
     if body:
         text = html_to_text(body)
     else:
         text = "\n\n".join(part for part in (abstract, _fr_excerpts(document.get("excerpts"))) if part)
-    agencies = [
-        one_line(agency.get("name") or agency.get("raw_name") or "")
-        for agency in document.get("agencies") or []
+    agencies = document.get("agencies") or []
+    if not isinstance(agencies, list):
+        raise BadItem(f"agencies is a JSON {type(agencies).__name__}, not a list")
+    names = [
+        one_line(_fr_string(agency, "name") or _fr_string(agency, "raw_name"))
+        for agency in agencies
         if isinstance(agency, dict)
     ]
     extra = {
         "document_number": number,
-        "type": document.get("type") or "",
-        "agencies": [name for name in agencies if name],
-        "pdf_url": document.get("pdf_url") or "",
+        "type": _fr_string(document, "type"),
+        "agencies": [name for name in names if name],
+        "pdf_url": _fr_string(document, "pdf_url"),
     }
     extra.update({key: document[key] for key in FR_EXTRA_FIELDS if document.get(key) not in (None, "", [])})
     return ParsedItem(
         external_id=number,
-        url=document.get("html_url") or f"https://www.federalregister.gov/d/{number}",
+        url=_fr_string(document, "html_url") or f"https://www.federalregister.gov/d/{number}",
         title=title or number,
         text=text or title,
         summary=abstract,
@@ -501,12 +520,24 @@ def _parse_federal_register(content: bytes, *, url: str, content_type: str, char
         documents = [data]
     else:
         raise ParseError("the Federal Register API response has neither results nor a document")
-    items = [item for document in documents if isinstance(document, dict) and (item := _fr_item(document))]
+    if not isinstance(documents, list):
+        raise ParseError("the Federal Register API response's results are not a list")
+    items, rejected = [], []
+    for position, document in enumerate(documents, start=1):
+        try:
+            if not isinstance(document, dict):
+                raise BadItem(f"it is a JSON {type(document).__name__}, not an object")
+            items.append(_fr_item(document))
+        except BadItem as error:
+            number = document.get("document_number") if isinstance(document, dict) else None
+            name = f"{one_line(number)} (result {position})" if isinstance(number, str) else f"result {position}"
+            rejected.append(f"{name}: {error}")
     next_url = data.get("next_page_url")
     return ParseResult(
         items=items,
         next_url=next_url if isinstance(next_url, str) and next_url else None,
         title=one_line(str(data.get("description") or "")),
+        rejected=tuple(rejected),
     )
 
 

@@ -141,3 +141,11 @@ def test_a_source_never_fetched_says_so(admin_client):
     factories.source(name="Fresh feed")
     page = admin_client.get(SOURCES).content.decode()
     assert "never fetched" in page
+
+
+def test_the_digest_preview_forbids_scripts(admin_client):
+    reader = factories.subscriber("analyst@example.org")
+    response = admin_client.get(reverse("admin:tracker_subscriber_preview", args=[reader.pk]))
+    assert response.status_code == 200 and "analyst@example.org" in response.content.decode()
+    policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'none'" and policy["default-src"] == "'none'"

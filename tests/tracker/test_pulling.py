@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from tests.tracker import factories
@@ -193,3 +194,47 @@ def test_pruning_keeps_each_sources_latest_runs_and_recent_ones():
 def test_runs_pruning_is_scheduled_daily():
     task = PeriodicTask.objects.get(task="tracker.tasks.prune_fetch_runs")
     assert (task.interval.every, task.interval.period) == (1, "days")
+
+
+def _fr_result(number, **fields):
+    return {
+        "document_number": number,
+        "title": f"Notice {number} on reporting large training runs",
+        "type": "Notice",
+        "abstract": "The bureau asks how developers of large AI models would report their training runs.",
+        "html_url": f"https://www.federalregister.gov/documents/2026/11/02/{number}/ai-reporting",
+        "publication_date": "2026-11-02",
+        **fields,
+    }
+
+
+def test_bad_federal_register_items_are_counted_and_the_good_ones_kept(http_server, admin_client):
+    page = {
+        "count": 5,
+        "results": [
+            _fr_result("2026-11"),
+            _fr_result("2026-12", title="Notice with a stray\u0000 byte", action="Request\u0000 for comment"),
+            _fr_result("2026-13", abstract=5),
+            _fr_result("2026-14", abstract={"text": "an object where text belongs"}),
+            _fr_result("2026-15", html_url="javascript:alert(document.cookie)"),
+        ],
+    }
+    http_server.route("/documents.json", headers={"Content-Type": "application/json"}, body=json.dumps(page))
+    source = factories.source(name="Bureau notices", kind="federal_register", url=http_server.url("/documents.json"))
+    run, _ = pull_source(source=source)
+    run.refresh_from_db()
+    assert (run.status, run.items_seen, run.documents_new, run.items_rejected) == ("ok", 5, 3, 2)
+    assert run.finished_at is not None
+    assert run.rejections.splitlines() == [
+        "2026-14 (result 4): abstract is a JSON dict, not text",
+        "2026-15: its address 'javascript:alert(document.cookie)' is not an http or https URL",
+    ]
+    stored = {d.extra["document_number"]: d for d in Document.objects.all()}
+    assert sorted(stored) == ["2026-11", "2026-12", "2026-13"]
+    assert stored["2026-12"].title == "Notice with a stray byte"
+    assert stored["2026-12"].extra["action"] == "Request for comment"
+    assert stored["2026-13"].summary == "5"
+    source.refresh_from_db()
+    assert source.consecutive_failures == 0
+    page = admin_client.get(reverse("admin:tracker_source_changelist")).content.decode()
+    assert "ok, 2 item(s) rejected in the last run" in page
