@@ -238,3 +238,15 @@ def test_bad_federal_register_items_are_counted_and_the_good_ones_kept(http_serv
     assert source.consecutive_failures == 0
     page = admin_client.get(reverse("admin:tracker_source_changelist")).content.decode()
     assert "ok, 2 item(s) rejected in the last run" in page
+
+
+def test_an_item_the_database_refuses_is_rejected_and_the_rest_of_the_page_stored(http_server):
+    # 1e999 reads as infinity, which PostgreSQL's JSON refuses: only the database can tell.
+    page = json.dumps({"results": [_fr_result("2026-21"), _fr_result("2026-22", citation="CITATION")]})
+    page = page.replace('"CITATION"', "1e999")
+    http_server.route("/documents.json", headers={"Content-Type": "application/json"}, body=page)
+    source = factories.source(kind="federal_register", url=http_server.url("/documents.json"))
+    run, _ = pull_source(source=source)
+    assert (run.status, run.documents_new, run.items_rejected) == ("ok", 1, 1)
+    assert run.rejections.startswith("2026-22: the database refused it")
+    assert list(Document.objects.values_list("extra__document_number", flat=True)) == ["2026-21"]
