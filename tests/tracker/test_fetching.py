@@ -274,6 +274,17 @@ def test_the_deadline_covers_the_whole_fetch_including_redirects(http_server, al
     assert time.monotonic() - started < 1.5
 
 
+def test_the_deadline_covers_headers_that_trickle_in(http_server, allow_private, settings):
+    # Each header line comes well within the read timeout; only the deadline can end this.
+    settings.TRACKER_FETCH_DEADLINE, settings.TRACKER_FETCH_READ_TIMEOUT = 2, 1
+    http_server.route("/feed.rss", trickle=0.3)
+    started = time.monotonic()
+    error = _fetch_error(http_server.url("/feed.rss"), kind="rss")
+    assert time.monotonic() - started < 2 + 0.5
+    assert error.message == f"gave up on {http_server.url('/feed.rss')} at the 2-second deadline"
+    assert error.transient
+
+
 def test_robots_txt_disallow_refuses_an_html_fetch(http_server, allow_private):
     http_server.route("/robots.txt", headers={"Content-Type": "text/plain"}, body=ROBOTS)
     http_server.route("/drafts/framework.html", headers=HTML, body=PAGE)
