@@ -216,8 +216,11 @@ def _http_url(href: str, base: str) -> str:
     """`href` made absolute against `base`, or "" unless it is an http(s) address."""
     if not href:
         return ""
-    absolute = urljoin(base, href.strip())
-    parts = urlsplit(absolute)
+    try:
+        absolute = urljoin(base, href.strip())
+        parts = urlsplit(absolute)
+    except ValueError:  # "http://[oops/": an unclosed IPv6 bracket
+        return ""
     return absolute if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
@@ -569,7 +572,7 @@ def _parse_federal_register(content: bytes, *, url: str, content_type: str, char
             if not isinstance(document, dict):
                 raise BadItem(f"it is a JSON {type(document).__name__}, not an object")
             items.append(_fr_item(document))
-        except BadItem as error:
+        except (BadItem, TypeError, ValueError, OverflowError) as error:
             number = document.get("document_number") if isinstance(document, dict) else None
             name = f"{one_line(number)} (result {position})" if isinstance(number, str) else f"result {position}"
             rejected.append(f"{name}: {error}")

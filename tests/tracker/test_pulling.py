@@ -217,16 +217,18 @@ def test_bad_federal_register_items_are_counted_and_the_good_ones_kept(http_serv
             _fr_result("2026-13", abstract=5),
             _fr_result("2026-14", abstract={"text": "an object where text belongs"}),
             _fr_result("2026-15", html_url="javascript:alert(document.cookie)"),
+            _fr_result("2026-16", publication_date="9999-12-31T23:00:00-05:00"),
         ],
     }
     http_server.route("/documents.json", headers={"Content-Type": "application/json"}, body=json.dumps(page))
     source = factories.source(name="Bureau notices", kind="federal_register", url=http_server.url("/documents.json"))
     run, _ = pull_source(source=source)
     run.refresh_from_db()
-    assert (run.status, run.items_seen, run.documents_new, run.items_rejected) == ("ok", 5, 3, 2)
+    assert (run.status, run.items_seen, run.documents_new, run.items_rejected) == ("ok", 6, 3, 3)
     assert run.finished_at is not None
     assert run.rejections.splitlines() == [
         "2026-14 (result 4): abstract is a JSON dict, not text",
+        "2026-16 (result 6): date value out of range",
         "2026-15: its address 'javascript:alert(document.cookie)' is not an http or https URL",
     ]
     stored = {d.extra["document_number"]: d for d in Document.objects.all()}
@@ -237,7 +239,7 @@ def test_bad_federal_register_items_are_counted_and_the_good_ones_kept(http_serv
     source.refresh_from_db()
     assert source.consecutive_failures == 0
     page = admin_client.get(reverse("admin:tracker_source_changelist")).content.decode()
-    assert "ok, 2 item(s) rejected in the last run" in page
+    assert "ok, 3 item(s) rejected in the last run" in page
 
 
 def test_an_item_the_database_refuses_is_rejected_and_the_rest_of_the_page_stored(http_server):
@@ -250,3 +252,17 @@ def test_an_item_the_database_refuses_is_rejected_and_the_rest_of_the_page_store
     assert (run.status, run.documents_new, run.items_rejected) == ("ok", 1, 1)
     assert run.rejections.startswith("2026-22: the database refused it")
     assert list(Document.objects.values_list("extra__document_number", flat=True)) == ["2026-21"]
+
+
+def test_a_page_with_a_malformed_canonical_link_is_stored_under_its_own_address(http_server):
+    page = (
+        b'<html><head><title>Rules for model audits</title><link rel="canonical" href="http://[oops/audits"></head>'
+        b"<body><article><p>"
+        + b"The ministry sets out how auditors test frontier models before release. " * 20
+        + b"</p></article></body></html>"
+    )
+    http_server.route("/audits", headers={"Content-Type": "text/html; charset=utf-8"}, body=page)
+    source = factories.source(kind="html", url=http_server.url("/audits"))
+    run, _ = pull_source(source=source)
+    assert (run.status, run.documents_new) == ("ok", 1)
+    assert Document.objects.get().url == http_server.url("/audits")
