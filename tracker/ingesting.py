@@ -55,7 +55,7 @@ def _without_nul(value):
 
 
 def storable(item: ParsedItem) -> ParsedItem:
-    """The item as it can be stored, whatever source it came from, or BadItem saying why it cannot."""
+    """The item as it can be stored, whatever source it came from; raises BadItem saying why it cannot be."""
     item = replace(
         item,
         **{
@@ -228,12 +228,14 @@ def ingest(*, source: Source, items, now=None) -> IngestReport:
     keywords = source.keyword_pattern
     rows, seen, rejected = [], set(), []
     for item in items:
+        if keywords and not keywords.search(f"{item.title} {item.summary} {item.text}"):
+            continue
         try:
             item = storable(item)
         except BadItem as error:
             rejected.append(f"{item.external_id[:200] or item.url[:200]}: {error}")
             continue
-        if item.external_id in seen or (keywords and not keywords.search(f"{item.title} {item.summary} {item.text}")):
+        if item.external_id in seen:
             continue
         seen.add(item.external_id)
         rows.append(_prepared(item))
