@@ -421,7 +421,9 @@ def _refuse_error_entries(entries) -> None:
 # the declaration is then caught by the check for entity declarations that follows.
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(?:\[.*?\]\s*)?>", re.S)
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z]")
-_ENTITY_DECLARATION = tuple("<!ENTITY".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le"))
+_ENTITY_DECLARATION = tuple(
+    "<!ENTITY".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)
 
 
 def _without_doctype(content: bytes) -> bytes:
