@@ -164,6 +164,12 @@ TRACKER_FETCH_MAX_DECOMPRESSED_BYTES = env_int("TRACKER_FETCH_MAX_DECOMPRESSED_B
 TRACKER_FETCH_CONNECT_TIMEOUT = env_int("TRACKER_FETCH_CONNECT_TIMEOUT", 10, minimum=1)
 TRACKER_FETCH_READ_TIMEOUT = env_int("TRACKER_FETCH_READ_TIMEOUT", 30, minimum=1)
 TRACKER_FETCH_DEADLINE = env_int("TRACKER_FETCH_DEADLINE", 90, minimum=1)
+# Text kept from one parsed response: per item (text and summary each), and over all its items.
+TRACKER_PARSE_MAX_ITEM_CHARS = env_int("TRACKER_PARSE_MAX_ITEM_CHARS", 2_000_000, minimum=1000)
+TRACKER_PARSE_MAX_CHARS = env_int("TRACKER_PARSE_MAX_CHARS", 10_000_000, minimum=1000)
+# A source's fetch runs are kept while among its latest KEEP or younger than KEEP_DAYS; prune_fetch_runs (daily).
+TRACKER_FETCH_RUNS_KEEP = env_int("TRACKER_FETCH_RUNS_KEEP", 100, minimum=1)
+TRACKER_FETCH_RUNS_KEEP_DAYS = env_int("TRACKER_FETCH_RUNS_KEEP_DAYS", 30, minimum=0)
 TRACKER_USER_AGENT = env_str(
     "TRACKER_USER_AGENT",
     "AIGovernanceTracker/0.1 (open-source AI-policy research tracker; contact via DEFAULT_FROM_EMAIL)",

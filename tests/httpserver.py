@@ -1,5 +1,6 @@
 """A local HTTP server for tests: each path serves a fixed or computed response, and every request is recorded."""
 
+import itertools
 import ssl
 import threading
 import time
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+TRICKLE_LINES = 50
 # handler(request_headers) -> (status, headers, body); a header whose value is None is not sent.
 Handler = Callable[[Message], tuple[int, dict[str, str | None], bytes | str]]
 
@@ -19,13 +21,17 @@ class Route:
     body: bytes | str = b""
     delay: float = 0.0
     handler: Handler | None = None
+    trickle: float = 0.0
 
 
 class FixtureServer:
     """Serves routes on 127.0.0.1 from a daemon thread; unrouted paths answer 404.
 
     A route's Content-Length is filled in unless its headers set one; `{"Content-Length": None}` sends the body
-    without it, ended by closing the connection. A route matches the full request path, or the path before "?".
+    without it, ended by closing the connection. A route with `trickle` sends its status line, then one made-up
+    header line every `trickle` seconds, never ending the headers, until the client hangs up (or TRICKLE_LINES
+    lines later, so a client that never gives up fails its test instead of hanging it). A route matches the full
+    request path, or the path before "?".
     `tls=(certfile, keyfile)` serves https instead of http.
     """
 
@@ -60,8 +66,11 @@ class FixtureServer:
         body: bytes | str = b"",
         delay: float = 0.0,
         handler: Handler | None = None,
+        trickle: float = 0.0,
     ) -> None:
-        self._routes[path] = Route(status=status, headers=headers, body=body, delay=delay, handler=handler)
+        self._routes[path] = Route(
+            status=status, headers=headers, body=body, delay=delay, handler=handler, trickle=trickle
+        )
 
     def hits(self, path: str) -> int:
         with self._lock:
@@ -101,6 +110,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _answer(self, *, send_body: bool) -> None:
         route, (status, headers, body) = self.server.fixture._respond_to(self.path, self.headers)
         time.sleep(route.delay)
+        if route.trickle:
+            self._trickle(status, route.trickle)
+            return
         body = body.encode() if isinstance(body, str) else body
         headers = dict(headers)
         if not any(name.lower() == "content-length" for name in headers):
@@ -115,6 +127,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
         except ConnectionError:
             pass  # the client gave up first, as a timeout or size-cap test means it to
+
+    def _trickle(self, status: int, interval: float) -> None:
+        lines = itertools.chain(
+            [f"HTTP/1.1 {status} OK\r\n"], (f"X-Still-Coming-{n}: yes\r\n" for n in range(TRICKLE_LINES))
+        )
+        try:
+            for line in lines:
+                self.wfile.write(line.encode("ascii"))
+                self.wfile.flush()
+                time.sleep(interval)
+        except (ConnectionError, OSError):
+            pass  # the client gave up, as the deadline test means it to
 
     def log_message(self, format, *args):
         pass

@@ -4,6 +4,7 @@ subscribers (with a preview of their next digest) and every digest delivery with
 import difflib
 
 from django.contrib import admin, messages
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,19 +25,25 @@ from tracker.models import (
 )
 from tracker.tasks import pull_source, send_after_commit, send_digest_delivery
 
+INLINE_RUNS = 50
+# An email's HTML needs its inline styles and images, nothing else.
+PREVIEW_CSP = (
+    "default-src 'none'; script-src 'none'; object-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+
 
 class FetchRunInline(admin.TabularInline):
     model = FetchRun
     extra = 0
     max_num = 0
     can_delete = False
-    fields = ["started_at", "status", "items_seen", "documents_new", "documents_updated", "documents_unchanged"]
-    fields += ["error"]
+    fields = ["started_at", "finished_at", "status", "items_seen", "documents_new", "documents_updated"]
+    fields += ["documents_unchanged", "items_rejected", "rejections", "error"]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        recent = FetchRun.objects.order_by("-started_at").values("pk")[:200]
-        return super().get_queryset(request).filter(pk__in=list(recent))
+        return super().get_queryset(request).latest_per_source(INLINE_RUNS)
 
 
 @admin.register(Source)
@@ -54,9 +61,19 @@ class SourceAdmin(admin.ModelAdmin):
     inlines = [FetchRunInline]
     actions = ["pull_now", "reset_backoff"]
 
+    def get_queryset(self, request):
+        latest = FetchRun.objects.filter(source=OuterRef("pk")).order_by("-started_at")
+        return super().get_queryset(request).annotate(last_rejected=Subquery(latest.values("items_rejected")[:1]))
+
     @admin.display(description="Health")
     def health(self, source):
         if not source.consecutive_failures:
+            if not source.last_success_at:
+                return "never fetched"
+            if source.last_rejected:
+                return format_html(
+                    '<span style="color:#8a5a00">ok, {} item(s) rejected in the last run</span>', source.last_rejected
+                )
             return "ok"
         return format_html(
             '<span style="color:#b00020" title="{}">{} failure(s): {}</span>',
@@ -77,6 +94,21 @@ class SourceAdmin(admin.ModelAdmin):
         for source in queryset:
             source.reset_backoff(now=now)
         self.message_user(request, f"Reset {queryset.count()} source(s).", messages.SUCCESS)
+
+
+@admin.register(FetchRun)
+class FetchRunAdmin(admin.ModelAdmin):
+    list_display = ["source", "started_at", "finished_at", "status", "items_seen", "documents_new"]
+    list_display += ["documents_updated", "items_rejected", "error"]
+    list_filter = ["status", "source"]
+    list_select_related = ["source"]
+    date_hierarchy = "started_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class TagInline(admin.TabularInline):
@@ -283,7 +315,10 @@ class SubscriberAdmin(admin.ModelAdmin):
         [(_content, message)] = digests.previews(period=period, subscribers=[subscriber])
         if request.GET.get("format") == "text":
             return HttpResponse(message.body, content_type="text/plain; charset=utf-8")
-        return HttpResponse(message.alternatives[0][0])
+        response = HttpResponse(message.alternatives[0][0])
+        # The digest quotes what sources published: no script or plugin in it may run in the admin's origin.
+        response["Content-Security-Policy"] = PREVIEW_CSP
+        return response
 
     @admin.action(description="Preview the next digest (one subscriber)")
     def preview_next_digest(self, request, queryset):

@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from urllib.robotparser import RobotFileParser
 
 import certifi
+import httpcore
 import httpx
 from django.conf import settings
 from django.core.cache import cache
@@ -52,6 +53,7 @@ _METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(address) for address in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
 )
 _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT, not in is_private
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class FetchError(Exception):
@@ -115,15 +117,15 @@ def _get(
 ) -> FetchResult:
     """Follow redirects by hand, checking every hop; kind None (robots.txt) accepts any content type."""
     client_headers = {"User-Agent": settings.TRACKER_USER_AGENT, "Accept-Encoding": "gzip, deflate"}
-    verify = _ssl_context(certifi.where())
-    with httpx.Client(headers=client_headers, follow_redirects=False, trust_env=False, verify=verify) as client:
+    transport = _DeadlineTransport(verify=_ssl_context(certifi.where()), deadline=deadline)
+    with httpx.Client(headers=client_headers, follow_redirects=False, trust_env=False, transport=transport) as client:
         for _ in range(MAX_REDIRECTS + 1):
             target = _parse(url)
             _wait_for_backoff(target)
             address = _checked_address(target)
             if kind == "html":
                 _check_robots(target, deadline=deadline)
-            with _transport_errors(url):
+            with _transport_errors(url, deadline=deadline):
                 response = _send(client, target, address=address, headers=headers, deadline=deadline)
                 try:
                     if response.status_code not in _REDIRECTS:
@@ -197,10 +199,16 @@ def _checked_address(target: httpx.URL) -> str:
 
 
 def _refusal(address: str) -> str | None:
-    """Why this address must not be fetched from, or None; loopback and private ranges only when allowed."""
+    """Why this address must not be fetched from, or None; loopback and private ranges only when allowed.
+
+    A tunnel address (6to4, NAT64, Teredo) reaches the IPv4 address inside it, so that address is judged too."""
     ip = ipaddress.ip_address(address)
     if ip.version == 6 and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
+    if ip.version == 6:
+        for tunnel, inner in _embedded_ipv4(ip):
+            if reason := _refusal(str(inner)):
+                return f"a {tunnel} address for {inner}, {reason}"
     if ip in _METADATA_ADDRESSES:
         return "a cloud metadata address"
     if ip.is_link_local:
@@ -222,11 +230,75 @@ def _refusal(address: str) -> str | None:
     return None if settings.TRACKER_FETCH_ALLOW_PRIVATE else reason
 
 
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[tuple[str, ipaddress.IPv4Address]]:
+    if ip.sixtofour:
+        return [("6to4", ip.sixtofour)]
+    if ip in _NAT64:
+        return [("NAT64", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))]
+    if ip.teredo:
+        server, client = ip.teredo
+        return [("Teredo", client), ("Teredo", server)]
+    return []
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every read and write waits no later than the deadline. The read timeout alone restarts
+    with each packet: a server trickling one header line every 2 seconds held a fetch for 154 s."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float):
+        self._stream, self._deadline = stream, deadline
+
+    def _timeout(self, timeout: float | None) -> float:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise httpcore.ReadTimeout("the fetch deadline has passed")
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._timeout(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._timeout(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None) -> "_DeadlineStream":
+        stream = self._stream.start_tls(ssl_context, server_hostname, self._timeout(timeout))
+        return _DeadlineStream(stream, self._deadline)
+
+    def get_extra_info(self, info: str):
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.SyncBackend):
+    def __init__(self, deadline: float):
+        self._deadline = deadline
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        remaining = max(self._deadline - time.monotonic(), 0.001)
+        timeout = remaining if timeout is None else min(timeout, remaining)
+        stream = super().connect_tcp(host, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's transport over connections that keep to one deadline for the whole exchange, headers included."""
+
+    def __init__(self, *, verify: ssl.SSLContext, deadline: float):
+        super().__init__(verify=verify, trust_env=False)
+        # httpx has no setting for the network backend: swap in a pool built as its own is, with ours.
+        self._pool = httpcore.ConnectionPool(ssl_context=verify, network_backend=_DeadlineBackend(deadline))
+
+
 @contextmanager
-def _transport_errors(url: str):
+def _transport_errors(url: str, *, deadline: float):
     try:
         yield
     except httpx.TimeoutException as error:
+        if time.monotonic() >= deadline - 0.05:
+            message = f"gave up on {url} at the {settings.TRACKER_FETCH_DEADLINE}-second deadline"
+            raise FetchError(message, transient=True) from error
         raise FetchError(f"timed out fetching {url} ({type(error).__name__})", transient=True) from error
     except httpx.TransportError as error:
         raise FetchError(f"could not fetch {url}: {error or type(error).__name__}", transient=True) from error

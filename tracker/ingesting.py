@@ -2,14 +2,14 @@
 Changed text makes a new version; the same document seen through two sources gets two sightings."""
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
-from tracker.models import Document, DocumentVersion, ProcessStatus, Sighting, Source, text_hash
-from tracker.parsing import ParsedItem
+from tracker.models import Document, DocumentVersion, ProcessStatus, Sighting, Source, is_web_url, text_hash
+from tracker.parsing import BadItem, ParsedItem
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 # Shorter texts are too generic to identify a document by their hash alone.
@@ -23,6 +23,8 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     to_process: list[int] = field(default_factory=list)
+    # Why each item left out could not be stored.
+    rejected: list[str] = field(default_factory=list)
 
     def add(self, document: Document, outcome: str):
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -34,9 +36,39 @@ class IngestReport:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.to_process += other.to_process
+        self.rejected += other.rejected
 
     def summary(self) -> str:
-        return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged"
+        rejected = f", {len(self.rejected)} rejected" if self.rejected else ""
+        return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged{rejected}"
+
+
+def _without_nul(value):
+    """PostgreSQL stores no NUL character in text or JSON: drop it from every string, however deep."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(part) for key, part in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_without_nul(part) for part in value)
+    return value
+
+
+def storable(item: ParsedItem) -> ParsedItem:
+    """The item as it can be stored, whatever source it came from; raises BadItem saying why it cannot be."""
+    item = replace(
+        item,
+        **{
+            name: _without_nul(getattr(item, name))
+            for name in ("external_id", "title", "text", "summary", "authors", "extra")
+        },
+        url=_without_nul(item.url).strip(),
+    )
+    if not item.external_id.strip():
+        raise BadItem("it has no id")
+    if not is_web_url(item.url):
+        raise BadItem(f"its address {item.url[:200]!r} is not an http or https URL")
+    return item
 
 
 def canonical_url(url: str) -> str:
@@ -84,6 +116,7 @@ def _store_change(document: Document, source: Source, item: ParsedItem, digest: 
 def upsert_item(*, source: Source, item: ParsedItem, now=None) -> tuple[Document, str]:
     """One item in its own transaction (the slow, careful path)."""
     now = now or timezone.now()
+    item = storable(item)
     row = _prepared(item)
     _, text, digest, _ = row
     for attempt in range(2):
@@ -193,21 +226,34 @@ def ingest(*, source: Source, items, now=None) -> IngestReport:
     moment, the page falls back to one item at a time."""
     now = now or timezone.now()
     keywords = source.keyword_pattern
-    rows, seen = [], set()
+    rows, seen, rejected = [], set(), []
     for item in items:
-        if item.external_id in seen or (keywords and not keywords.search(f"{item.title} {item.summary} {item.text}")):
+        if keywords and not keywords.search(f"{item.title} {item.summary} {item.text}"):
+            continue
+        try:
+            item = storable(item)
+        except BadItem as error:
+            rejected.append(f"{item.external_id[:200] or item.url[:200]}: {error}")
+            continue
+        if item.external_id in seen:
             continue
         seen.add(item.external_id)
         rows.append(_prepared(item))
     try:
         with transaction.atomic():
-            return _ingest_page(source, rows, now)
-    except IntegrityError:
+            report = _ingest_page(source, rows, now)
+    except (IntegrityError, DataError):
+        # Another worker stored some of these items a moment ago, or one item the checks above missed is refused:
+        # one item at a time, so the others are still stored.
         report = IngestReport()
         with transaction.atomic():
             for item, *_ in rows:
-                report.add(*upsert_item(source=source, item=item, now=now))
-        return report
+                try:
+                    report.add(*upsert_item(source=source, item=item, now=now))
+                except DataError as error:
+                    report.rejected.append(f"{item.external_id[:200]}: the database refused it ({error})")
+    report.rejected[:0] = rejected
+    return report
 
 
 def _ingest_page(source: Source, rows, now) -> IngestReport:

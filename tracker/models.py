@@ -5,12 +5,13 @@ import datetime
 import hashlib
 import random
 import re
+from urllib.parse import urlsplit
 
 import orjson
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models import Exists, F, OuterRef, Q, Window
+from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 
 from registry.models import CapabilityThreshold, Challenge, Instrument, Jurisdiction
@@ -108,6 +109,19 @@ class Source(models.Model):
         self.save(update_fields=["consecutive_failures", "next_due_at"])
 
 
+class FetchRunQuerySet(models.QuerySet):
+    def latest_per_source(self, count: int):
+        """Each source's `count` most recent runs."""
+        rank = Window(RowNumber(), partition_by=F("source_id"), order_by=[F("started_at").desc(), F("pk").desc()])
+        ranked = FetchRun.objects.annotate(rank=rank).filter(rank__lte=count)
+        return self.filter(pk__in=ranked.values("pk"))
+
+    def prunable(self, *, now, keep: int, keep_days: int):
+        """Runs that are neither among their source's `keep` latest nor younger than `keep_days` days."""
+        recent = self.latest_per_source(keep).values("pk")
+        return self.filter(started_at__lt=now - datetime.timedelta(days=keep_days)).exclude(pk__in=recent)
+
+
 class FetchRun(models.Model):
     """One pull of one source: what came back and what it changed."""
 
@@ -125,7 +139,11 @@ class FetchRun(models.Model):
     documents_new = models.PositiveIntegerField(default=0)
     documents_updated = models.PositiveIntegerField(default=0)
     documents_unchanged = models.PositiveIntegerField(default=0)
+    items_rejected = models.PositiveIntegerField(default=0, help_text="Items left out as unusable.")
+    rejections = models.TextField(blank=True, help_text="Why the first of them were left out.")
     error = models.TextField(blank=True)
+
+    objects = FetchRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -139,6 +157,17 @@ class FetchRun(models.Model):
 
 
 _WHITESPACE = re.compile(r"\s+")
+# Every stored address is a web address: anything else (javascript:, data:) would be a live link in digests.
+_WEB_URL = Q(url__istartswith="http://") | Q(url__istartswith="https://")
+
+
+def is_web_url(url: str) -> bool:
+    """An absolute http or https address with a host: the one rule for every address a document is stored under."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def text_hash(text: str) -> str:
@@ -229,6 +258,7 @@ class Document(models.Model):
             models.CheckConstraint(
                 condition=Q(process_status__in=choice_values(ProcessStatus)), name="document_process_status_known"
             ),
+            models.CheckConstraint(condition=_WEB_URL, name="document_url_is_web_address"),
         ]
         indexes = [
             # The same text seen under another address is the same document.
@@ -260,6 +290,7 @@ class Sighting(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="sighting_unique_per_source"),
+            models.CheckConstraint(condition=Q(url="") | _WEB_URL, name="sighting_url_is_web_address"),
         ]
 
     def __str__(self):

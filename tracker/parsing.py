@@ -11,7 +11,7 @@ import io
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 from xml.sax import SAXParseException
@@ -19,6 +19,7 @@ from xml.sax import SAXParseException
 import feedparser
 import pypdf
 import trafilatura
+from django.conf import settings
 
 MAX_PDF_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 200
@@ -62,10 +63,16 @@ class ParseResult:
     items: list[ParsedItem]
     next_url: str | None = None
     title: str = ""
+    # Why each item left out was unusable: the others are kept, the run counts and shows these.
+    rejected: tuple[str, ...] = ()
 
 
 class ParseError(Exception):
     """The body is not usable content (an error page, a bot check, a broken file): count it as a failed fetch."""
+
+
+class BadItem(Exception):
+    """One item of a listing is unusable; the rest of the listing still counts."""
 
 
 def parse(kind: str, content: bytes, *, url: str, content_type: str = "", charset: str | None = None) -> ParseResult:
@@ -82,7 +89,28 @@ def parse(kind: str, content: bytes, *, url: str, content_type: str = "", charse
         raise ParseError("the response body is empty")
     if content.startswith(b"\x1f\x8b"):
         raise ParseError("the response body is still gzip-compressed")
-    return parsers[kind](content, url=url, content_type=content_type, charset=charset)
+    result = parsers[kind](content, url=url, content_type=content_type, charset=charset)
+    return _capped(
+        result, item_chars=settings.TRACKER_PARSE_MAX_ITEM_CHARS, total_chars=settings.TRACKER_PARSE_MAX_CHARS
+    )
+
+
+def _capped(result: ParseResult, *, item_chars: int, total_chars: int) -> ParseResult:
+    """Keep at most item_chars of text (and of summary) per item and total_chars over the whole response: items
+    past the total are left out as rejected."""
+    items, rejected, budget = [], list(result.rejected), total_chars
+    for item in result.items:
+        if budget <= 0:
+            rejected.append(f"{item.external_id[:200]}: over the {total_chars:,}-character cap for one response")
+            continue
+        text, summary = item.text[: min(item_chars, budget)], item.summary[:item_chars]
+        if len(text) < len(item.text):
+            item = replace(item, text=text, extra={**item.extra, "text_cut_at_chars": len(text)})
+        if len(summary) < len(item.summary):
+            item = replace(item, summary=summary)
+        budget -= len(text) + len(summary)
+        items.append(item)
+    return replace(result, items=items, rejected=tuple(rejected))
 
 
 # Text helpers ---------------------------------------------------------------------------------------------------
@@ -188,8 +216,11 @@ def _http_url(href: str, base: str) -> str:
     """`href` made absolute against `base`, or "" unless it is an http(s) address."""
     if not href:
         return ""
-    absolute = urljoin(base, href.strip())
-    parts = urlsplit(absolute)
+    try:
+        absolute = urljoin(base, href.strip())
+        parts = urlsplit(absolute)
+    except ValueError:  # "http://[oops/": an unclosed IPv6 bracket
+        return ""
     return absolute if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
@@ -386,7 +417,28 @@ def _refuse_error_entries(entries) -> None:
             raise ParseError(f"the feed returned an error entry: {detail}")
 
 
+# A DOCTYPE with its internal subset, in the prolog; a "]>" inside an entity's value ends it early, and the rest of
+# the declaration is then caught by the check for entity declarations that follows.
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(?:\[.*?\]\s*)?>", re.S)
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z]")
+_ENTITY_DECLARATION = tuple(
+    "<!ENTITY".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)
+
+
+def _without_doctype(content: bytes) -> bytes:
+    """The feed without its DOCTYPE. Entities declared there would be expanded, by expat or else by feedparser's
+    loose parser: a 10 KB entity named 30,000 times turned a 160 KB feed into 300 million characters."""
+    first = _FIRST_ELEMENT.search(content)
+    end = first.start() if first else len(content)
+    content = _DOCTYPE.sub(b"", content[:end], count=1) + content[end:]
+    if any(declaration in content for declaration in _ENTITY_DECLARATION):
+        raise ParseError("the feed declares XML entities, which are refused (they can expand without bound)")
+    return content
+
+
 def _parse_feed(content: bytes, *, url: str, content_type: str, charset: str | None) -> ParseResult:
+    content = _without_doctype(content)
     headers = {"content-location": url}
     if charset and not charset_from_content_type(content_type):
         content_type = f"{content_type or 'application/xml'}; charset={charset}"
@@ -448,32 +500,45 @@ def _fr_excerpts(value) -> str:
     return html_to_text(value) if isinstance(value, str) else ""
 
 
-def _fr_item(document: dict) -> ParsedItem | None:
-    number = one_line(str(document.get("document_number") or ""))
+def _fr_string(record: dict, key: str) -> str:
+    """A text field of an API record: a number is taken as its digits, any other non-text value rejects the item."""
+    value = record.get(key)
+    if value is None or isinstance(value, str):
+        return value or ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise BadItem(f"{key} is a JSON {type(value).__name__}, not text")
+
+
+def _fr_item(document: dict) -> ParsedItem:
+    number = one_line(_fr_string(document, "document_number"))
     if not number:
-        return None
-    title = one_line(str(document.get("title") or ""))
-    abstract = html_to_text(document.get("abstract") or "")
+        raise BadItem("it has no document_number")
+    title = one_line(_fr_string(document, "title"))
+    abstract = html_to_text(_fr_string(document, "abstract"))
     body = next((document[key] for key in ("raw_text", "body") if isinstance(document.get(key), str)), "")
     if body:
         text = html_to_text(body)
     else:
         text = "\n\n".join(part for part in (abstract, _fr_excerpts(document.get("excerpts"))) if part)
-    agencies = [
-        one_line(agency.get("name") or agency.get("raw_name") or "")
-        for agency in document.get("agencies") or []
+    agencies = document.get("agencies") or []
+    if not isinstance(agencies, list):
+        raise BadItem(f"agencies is a JSON {type(agencies).__name__}, not a list")
+    names = [
+        one_line(_fr_string(agency, "name") or _fr_string(agency, "raw_name"))
+        for agency in agencies
         if isinstance(agency, dict)
     ]
     extra = {
         "document_number": number,
-        "type": document.get("type") or "",
-        "agencies": [name for name in agencies if name],
-        "pdf_url": document.get("pdf_url") or "",
+        "type": _fr_string(document, "type"),
+        "agencies": [name for name in names if name],
+        "pdf_url": _fr_string(document, "pdf_url"),
     }
     extra.update({key: document[key] for key in FR_EXTRA_FIELDS if document.get(key) not in (None, "", [])})
     return ParsedItem(
         external_id=number,
-        url=document.get("html_url") or f"https://www.federalregister.gov/d/{number}",
+        url=_fr_string(document, "html_url") or f"https://www.federalregister.gov/d/{number}",
         title=title or number,
         text=text or title,
         summary=abstract,
@@ -501,12 +566,24 @@ def _parse_federal_register(content: bytes, *, url: str, content_type: str, char
         documents = [data]
     else:
         raise ParseError("the Federal Register API response has neither results nor a document")
-    items = [item for document in documents if isinstance(document, dict) and (item := _fr_item(document))]
+    if not isinstance(documents, list):
+        raise ParseError("the Federal Register API response's results are not a list")
+    items, rejected = [], []
+    for position, document in enumerate(documents, start=1):
+        try:
+            if not isinstance(document, dict):
+                raise BadItem(f"it is a JSON {type(document).__name__}, not an object")
+            items.append(_fr_item(document))
+        except (BadItem, TypeError, ValueError, OverflowError) as error:
+            number = document.get("document_number") if isinstance(document, dict) else None
+            name = f"{one_line(number)} (result {position})" if isinstance(number, str) else f"result {position}"
+            rejected.append(f"{name}: {error}")
     next_url = data.get("next_page_url")
     return ParseResult(
         items=items,
         next_url=next_url if isinstance(next_url, str) and next_url else None,
         title=one_line(str(data.get("description") or "")),
+        rejected=tuple(rejected),
     )
 
 

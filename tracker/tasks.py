@@ -5,6 +5,7 @@ import math
 import random
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -80,6 +81,14 @@ def dispatch_due_sources():
     for source_id in ids:
         send_after_commit(pull_source, source_id)
     return len(ids)
+
+
+@shared_task
+def prune_fetch_runs():
+    deleted = pulling.prune_fetch_runs(
+        keep=settings.TRACKER_FETCH_RUNS_KEEP, keep_days=settings.TRACKER_FETCH_RUNS_KEEP_DAYS
+    )
+    return f"{deleted} fetch run(s) pruned"
 
 
 @shared_task

@@ -7,8 +7,9 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from tests.tracker import factories
 from tracker.ingesting import upsert_item
-from tracker.models import Document, DocumentTag, TagOrigin
+from tracker.models import Document, DocumentTag, FetchRun, TagOrigin
 from tracker.processing import process_now
+from tracker.pulling import PullFailed, pull_source
 
 pytestmark = pytest.mark.django_db
 SOURCES = reverse("admin:tracker_source_changelist")
@@ -107,3 +108,44 @@ def test_the_document_page_shows_the_latest_change_of_text(admin_client):
     assert "--- v1 (" in page and "+++ v2 (" in page
     assert "-The consultation closes in March." in page
     assert "+The consultation closes in April." in page
+
+
+def test_the_source_page_shows_its_fetch_runs_after_a_pull(admin_client, http_server, allow_private):
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://x.example.org/</link>'
+        b"<item><guid>1</guid><title>Ministry drafts rules for model evaluations</title>"
+        b"<link>https://x.example.org/1</link><description>Labs would file evaluation reports.</description>"
+        b"</item></channel></rss>"
+    )
+    http_server.route("/feed.xml", headers={"Content-Type": "application/rss+xml"}, body=feed)
+    source = factories.source(name="Ministry feed", url=http_server.url("/feed.xml"))
+    other = factories.source(url=http_server.url("/missing.xml"))
+    pull_source(source=source)
+    with pytest.raises(PullFailed):
+        pull_source(source=other)
+    response = admin_client.get(reverse("admin:tracker_source_change", args=[source.pk]))
+    assert response.status_code == 200
+    runs = response.context["inline_admin_formsets"][0].formset.queryset
+    assert [(run.source_id, run.status, run.documents_new) for run in runs] == [(source.pk, "ok", 1)]
+    assert "HTTP 404" not in response.content.decode()
+
+
+def test_fetch_runs_have_a_list_of_their_own(admin_client):
+    source = factories.source(name="Standards body feed")
+    FetchRun.objects.create(source=source, status="failed", error="HTTP 503 from standards.example.org")
+    page = admin_client.get(reverse("admin:tracker_fetchrun_changelist")).content.decode()
+    assert "Standards body feed" in page and "HTTP 503 from standards.example.org" in page
+
+
+def test_a_source_never_fetched_says_so(admin_client):
+    factories.source(name="Fresh feed")
+    page = admin_client.get(SOURCES).content.decode()
+    assert "never fetched" in page
+
+
+def test_the_digest_preview_forbids_scripts(admin_client):
+    reader = factories.subscriber("analyst@example.org")
+    response = admin_client.get(reverse("admin:tracker_subscriber_preview", args=[reader.pk]))
+    assert response.status_code == 200 and "analyst@example.org" in response.content.decode()
+    policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'none'" and policy["default-src"] == "'none'"

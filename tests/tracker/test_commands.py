@@ -59,6 +59,14 @@ def test_ingest_file_refuses_unusable_input_with_one_clear_line(tmp_path, conten
     assert not Document.objects.exists()
 
 
+def test_ingest_file_wants_the_web_address_of_a_pdf(tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"%PDF-1.4 not really")
+    with pytest.raises(CommandError, match="a pdf file needs --url, the http or https address it was published at"):
+        call_command("ingest_file", str(path), "--kind", "pdf")
+    assert not Document.objects.exists()
+
+
 def test_ingest_file_exits_non_zero_from_the_shell(tmp_path):
     done = subprocess.run(
         [sys.executable, "manage.py", "ingest_file", str(tmp_path / "missing.xml"), "--kind", "rss"],

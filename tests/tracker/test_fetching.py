@@ -274,6 +274,17 @@ def test_the_deadline_covers_the_whole_fetch_including_redirects(http_server, al
     assert time.monotonic() - started < 1.5
 
 
+def test_the_deadline_covers_headers_that_trickle_in(http_server, allow_private, settings):
+    # Each header line comes well within the read timeout; only the deadline can end this.
+    settings.TRACKER_FETCH_DEADLINE, settings.TRACKER_FETCH_READ_TIMEOUT = 2, 1
+    http_server.route("/feed.rss", trickle=0.3)
+    started = time.monotonic()
+    error = _fetch_error(http_server.url("/feed.rss"), kind="rss")
+    assert time.monotonic() - started < 2 + 0.5
+    assert error.message == f"gave up on {http_server.url('/feed.rss')} at the 2-second deadline"
+    assert error.transient
+
+
 def test_robots_txt_disallow_refuses_an_html_fetch(http_server, allow_private):
     http_server.route("/robots.txt", headers={"Content-Type": "text/plain"}, body=ROBOTS)
     http_server.route("/drafts/framework.html", headers=HTML, body=PAGE)
@@ -336,6 +347,31 @@ def test_it_refuses_metadata_and_link_local_addresses_even_when_private_is_allow
     error = _fetch_error(url, kind="html")
     assert error.message == message
     assert not error.transient
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("2002:a00:5::1", "a 6to4 address for 10.0.0.5, a private address"),
+        ("2002:7f00:1::1", "a 6to4 address for 127.0.0.1, a loopback address"),
+        ("64:ff9b::a00:5", "a NAT64 address for 10.0.0.5, a private address"),
+        # Teredo stores the client's address inverted: f5ff:fffa is 10.0.0.5.
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffa", "a Teredo address for 10.0.0.5, a private address"),
+    ],
+)
+def test_it_refuses_tunnel_addresses_that_embed_a_private_ipv4_address(monkeypatch, address, reason):
+    _fake_dns(monkeypatch, {"feeds.policy.example": [address]})
+    error = _fetch_error("https://feeds.policy.example/feed.rss", kind="rss")
+    assert error.message == f"refused: feeds.policy.example resolves to {address}, {reason}"
+
+
+def test_it_refuses_a_6to4_address_for_the_metadata_service_even_when_private_is_allowed(monkeypatch, allow_private):
+    _fake_dns(monkeypatch, {"feeds.policy.example": ["2002:a9fe:a9fe::1"]})
+    error = _fetch_error("https://feeds.policy.example/feed.rss", kind="rss")
+    assert error.message == (
+        "refused: feeds.policy.example resolves to 2002:a9fe:a9fe::1, "
+        "a 6to4 address for 169.254.169.254, a cloud metadata address"
+    )
 
 
 def test_it_refuses_an_ipv4_mapped_loopback_address(http_server):

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from tests.tracker import factories
 from tracker.ingesting import NEW, UNCHANGED, UPDATED, canonical_url, ingest, upsert_item
@@ -92,3 +93,40 @@ def test_source_keywords_keep_only_matching_items():
 
 def test_canonical_url_drops_tracking_fragment_and_trailing_slash():
     assert canonical_url("HTTPS://Example.org:443/a/b/?utm_source=x&id=7#top") == "https://example.org/a/b?id=7"
+
+
+def test_nul_characters_are_dropped_from_every_stored_field():
+    source = factories.source(kind="html")
+    item = factories.item(
+        "page\x00-1",
+        title="Guidance\x00 on model audits",
+        text=factories.LONG_TEXT + "\x00",
+        summary="Short\x00 summary",
+        extra={"site\x00": ["Audit\x00 office"]},
+    )
+    report = ingest(source=source, items=[item], now=NOW)
+    assert (report.new, report.rejected) == (1, [])
+    document = Document.objects.get()
+    assert (document.title, document.summary, document.extra) == (
+        "Guidance on model audits",
+        "Short summary",
+        {"site": ["Audit office"]},
+    )
+    assert "\x00" not in document.text
+    assert Sighting.objects.get().external_id == "page-1"
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,hello", "//news.example.org/x", "ftp://x.org/a"]
+)
+def test_an_item_whose_address_is_not_http_is_rejected_and_the_rest_stored(url):
+    source = factories.source()
+    report = ingest(source=source, items=[factories.item("bad", url=url), factories.item("good")], now=NOW)
+    assert report.new == 1
+    assert report.rejected == [f"bad: its address {url!r} is not an http or https URL"]
+    assert list(Document.objects.values_list("url", flat=True)) == ["https://news.example.org/good"]
+
+
+def test_the_database_refuses_a_document_whose_address_is_not_http():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.document(first_seen_at=NOW, url="javascript:alert(1)")

@@ -6,10 +6,12 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
+from django_celery_beat.models import PeriodicTask
 
 from tests.tracker import factories
 from tracker.models import Document, FetchRun
-from tracker.pulling import PullFailed, claim_due_sources, pull_source
+from tracker.pulling import PullFailed, claim_due_sources, prune_fetch_runs, pull_source
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_private")]
 
@@ -173,3 +175,94 @@ def test_dispatch_claims_only_due_active_sources_once():
     factories.source(next_due_at=now - datetime.timedelta(minutes=1), active=False)
     assert claim_due_sources(now=now) == [due.pk]
     assert claim_due_sources(now=now) == []
+
+
+def test_pruning_keeps_each_sources_latest_runs_and_recent_ones():
+    now = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)
+    busy, quiet = factories.source(), factories.source()
+    for days_ago in range(40):
+        FetchRun.objects.create(source=busy, started_at=now - datetime.timedelta(days=days_ago), status="ok")
+    for days_ago in (100, 200):
+        FetchRun.objects.create(source=quiet, started_at=now - datetime.timedelta(days=days_ago), status="ok")
+    deleted = prune_fetch_runs(now=now, keep=5, keep_days=30, batch_size=3)
+    assert deleted == 9
+    kept = busy.runs.order_by("started_at")
+    assert kept.count() == 31 and kept.first().started_at == now - datetime.timedelta(days=30)
+    assert quiet.runs.count() == 2
+
+
+def test_runs_pruning_is_scheduled_daily():
+    task = PeriodicTask.objects.get(task="tracker.tasks.prune_fetch_runs")
+    assert (task.interval.every, task.interval.period) == (1, "days")
+
+
+def _fr_result(number, **fields):
+    return {
+        "document_number": number,
+        "title": f"Notice {number} on reporting large training runs",
+        "type": "Notice",
+        "abstract": "The bureau asks how developers of large AI models would report their training runs.",
+        "html_url": f"https://www.federalregister.gov/documents/2026/11/02/{number}/ai-reporting",
+        "publication_date": "2026-11-02",
+        **fields,
+    }
+
+
+def test_bad_federal_register_items_are_counted_and_the_good_ones_kept(http_server, admin_client):
+    page = {
+        "count": 5,
+        "results": [
+            _fr_result("2026-11"),
+            _fr_result("2026-12", title="Notice with a stray\u0000 byte", action="Request\u0000 for comment"),
+            _fr_result("2026-13", abstract=5),
+            _fr_result("2026-14", abstract={"text": "an object where text belongs"}),
+            _fr_result("2026-15", html_url="javascript:alert(document.cookie)"),
+            _fr_result("2026-16", publication_date="9999-12-31T23:00:00-05:00"),
+        ],
+    }
+    http_server.route("/documents.json", headers={"Content-Type": "application/json"}, body=json.dumps(page))
+    source = factories.source(name="Bureau notices", kind="federal_register", url=http_server.url("/documents.json"))
+    run, _ = pull_source(source=source)
+    run.refresh_from_db()
+    assert (run.status, run.items_seen, run.documents_new, run.items_rejected) == ("ok", 6, 3, 3)
+    assert run.finished_at is not None
+    assert run.rejections.splitlines() == [
+        "2026-14 (result 4): abstract is a JSON dict, not text",
+        "2026-16 (result 6): date value out of range",
+        "2026-15: its address 'javascript:alert(document.cookie)' is not an http or https URL",
+    ]
+    stored = {d.extra["document_number"]: d for d in Document.objects.all()}
+    assert sorted(stored) == ["2026-11", "2026-12", "2026-13"]
+    assert stored["2026-12"].title == "Notice with a stray byte"
+    assert stored["2026-12"].extra["action"] == "Request for comment"
+    assert stored["2026-13"].summary == "5"
+    source.refresh_from_db()
+    assert source.consecutive_failures == 0
+    page = admin_client.get(reverse("admin:tracker_source_changelist")).content.decode()
+    assert "ok, 3 item(s) rejected in the last run" in page
+
+
+def test_an_item_the_database_refuses_is_rejected_and_the_rest_of_the_page_stored(http_server):
+    # 1e999 reads as infinity, which PostgreSQL's JSON refuses: only the database can tell.
+    page = json.dumps({"results": [_fr_result("2026-21"), _fr_result("2026-22", citation="CITATION")]})
+    page = page.replace('"CITATION"', "1e999")
+    http_server.route("/documents.json", headers={"Content-Type": "application/json"}, body=page)
+    source = factories.source(kind="federal_register", url=http_server.url("/documents.json"))
+    run, _ = pull_source(source=source)
+    assert (run.status, run.documents_new, run.items_rejected) == ("ok", 1, 1)
+    assert run.rejections.startswith("2026-22: the database refused it")
+    assert list(Document.objects.values_list("extra__document_number", flat=True)) == ["2026-21"]
+
+
+def test_a_page_with_a_malformed_canonical_link_is_stored_under_its_own_address(http_server):
+    page = (
+        b'<html><head><title>Rules for model audits</title><link rel="canonical" href="http://[oops/audits"></head>'
+        b"<body><article><p>"
+        + b"The ministry sets out how auditors test frontier models before release. " * 20
+        + b"</p></article></body></html>"
+    )
+    http_server.route("/audits", headers={"Content-Type": "text/html; charset=utf-8"}, body=page)
+    source = factories.source(kind="html", url=http_server.url("/audits"))
+    run, _ = pull_source(source=source)
+    assert (run.status, run.documents_new) == ("ok", 1)
+    assert Document.objects.get().url == http_server.url("/audits")

@@ -14,6 +14,9 @@ from tracker.sources import manual_source
 
 def ingest_file(*, path: Path, kind: str, url: str | None = None):
     """Parse and ingest a file; returns the ingest report. Raises CommandError when the file is unusable."""
+    if kind in (SourceKind.HTML, SourceKind.PDF) and not url:
+        # The file is the document, and a document is stored under an http(s) address, never a local path.
+        raise CommandError(f"a {kind} file needs --url, the http or https address it was published at")
     try:
         size = path.stat().st_size
         if size > settings.TRACKER_FETCH_MAX_BYTES:
@@ -36,7 +39,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
         parser.add_argument("--kind", required=True, choices=SourceKind.values)
-        parser.add_argument("--url", help="The address the file came from (resolves relative links).")
+        parser.add_argument(
+            "--url", help="The address the file came from (resolves relative links); required for html and pdf."
+        )
 
     def handle(self, *args, path, kind, url=None, **options):
         report = ingest_file(path=path, kind=kind, url=url)
