@@ -1,7 +1,6 @@
 """Threshold figures in document text: compute, cluster capacity, training cost, developer revenue and parameters,
 each normalised and kept with its sentence."""
 
-import bisect
 import re
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ from registry import formatting
 from registry.models import CapabilityThreshold, ThresholdCondition
 from registry.vocabulary import METRIC_UNITS, Metric, Operator, Origin, ReviewStatus
 from tracker.models import ThresholdMention
+from tracker.sentences import Sentences
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Figure:
 
 def find_figures(text: str) -> list[Figure]:
     """Every threshold-like figure in `text`, in document order, without overlapping spans."""
-    sentences = _Sentences(text)
+    sentences = Sentences(text)
     figures = []
     for pattern in (_MONEY, _SCIENTIFIC, _COUNTED, _SPELLED_OUT):
         for match in pattern.finditer(text):
@@ -293,7 +293,7 @@ _MONEY_WORDS = re.compile(
 _MONEY_METRICS = {"revenue": Metric.DEVELOPER_REVENUE_USD, "other": None}
 
 
-def _read(match: re.Match, text: str, sentences: "_Sentences") -> Figure | None:
+def _read(match: re.Match, text: str, sentences: Sentences) -> Figure | None:
     """The figure a match stands for, or None when its words say it is no threshold."""
     found = match.groupdict()
     value, written = _quantity(match)
@@ -304,7 +304,7 @@ def _read(match: re.Match, text: str, sentences: "_Sentences") -> Figure | None:
     if written == "plain" and found.get("operations") and (flattened := _FLATTENED_POWER.fullmatch(found["number"])):
         value = _times_ten("1", flattened.group(1))
     start, end = match.span()
-    sentence_start, sentence = sentences.around(start, end)
+    sentence_start, sentence = sentences.around(start, end, longest=_LONGEST_SENTENCE)
     currency = ""
     if sign := found.get("currency_sign"):
         currency = _currency(sign)
@@ -399,81 +399,8 @@ def _operator(text: str, start: int, end: int, sentence_start: int) -> str:
     return ""
 
 
-# --- Sentences --------------------------------------------------------------------------------------------------------
-
-# Words a full stop follows without ending the sentence: abbreviations and initials (U.S., e.g., J.).
-_ABBREVIATION = re.compile(
-    r"(?i:no|nos|art|arts|sec|secs|para|paras|ch|chap|pt|pts|vol|cl|subsec|reg|regs|fig|figs|eq|pp?|ibid|cf|al"
-    r"|approx|ca|vs?|mr|mrs|ms|dr|prof|st|jr|sr|inc|ltd|co|corp|llc|dept|govt?|min|max"
-    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
-    r"|(?:[A-Za-z]\.)*[A-Za-z]"
-)
-# A full stop or other end mark, with the quotes or brackets that close on it, then a space; or a line break.
-_BREAK = re.compile(r"[.!?]+[\"')\]”’]*(?=\s)|\n")
-_WORD_BEFORE_STOP = re.compile(r"[\w.]+\Z")
-_NEXT_VISIBLE = re.compile(r"\s*(\S)")
-_LIST_ITEM = re.compile(r"[ \t]*(?:[•▪◦*\-–—]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s")
-_BLANK_LINE = re.compile(r"[ \t]*(?:\n|\Z)")
 # A sentence longer than this (a table, a run-on list) is cut to a window around the figure.
 _LONGEST_SENTENCE = 1000
-
-
-class _Sentences:
-    """Sentence boundaries of one text, found on first use and looked up by offset."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self._breaks: list[int] | None = None
-
-    def around(self, start: int, end: int) -> tuple[int, str]:
-        """The offset and trimmed text of the sentence holding text[start:end]."""
-        if self._breaks is None:
-            self._breaks = _sentence_breaks(self.text)
-        index = bisect.bisect_right(self._breaks, start)
-        first = self._breaks[index - 1] if index else 0
-        index = bisect.bisect_left(self._breaks, end)
-        last = self._breaks[index] if index < len(self._breaks) else len(self.text)
-        if last - first > _LONGEST_SENTENCE:
-            margin = max(0, _LONGEST_SENTENCE - (end - start)) // 2
-            if start - margin > first:
-                first = self.text.find(" ", start - margin, start) + 1 or start - margin
-            if end + margin < last:
-                cut = self.text.rfind(" ", end, end + margin)
-                last = cut if cut != -1 else end + margin
-        raw = self.text[first:last]
-        stripped = raw.lstrip()
-        return first + len(raw) - len(stripped), stripped.rstrip()
-
-
-def _sentence_breaks(text: str) -> list[int]:
-    breaks = []
-    for mark in _BREAK.finditer(text):
-        if mark.group() == "\n":
-            if _line_break_ends_sentence(text, mark.start()):
-                breaks.append(mark.start())
-        elif _stop_ends_sentence(text, mark):
-            breaks.append(mark.end())
-    return breaks
-
-
-def _stop_ends_sentence(text: str, mark: re.Match) -> bool:
-    following = _NEXT_VISIBLE.match(text, mark.end())
-    if following and following.group(1).islower():
-        return False  # "approx. five", "e.g. the"
-    if mark.group().rstrip("\"')]”’") != ".":
-        return True
-    word = _WORD_BEFORE_STOP.search(text, max(0, mark.start() - 20), mark.start())
-    if not word:
-        return True
-    return not _ABBREVIATION.fullmatch(word.group().lstrip("."))
-
-
-def _line_break_ends_sentence(text: str, index: int) -> bool:
-    """Paragraphs, headings followed by a list and list items end sentences; lines wrapped inside one do not."""
-    line = text[text.rfind("\n", 0, index) + 1 : index].rstrip()
-    if not line or line[-1] in ".!?:;":
-        return True
-    return bool(_BLANK_LINE.match(text, index + 1) or _LIST_ITEM.match(text, index + 1))
 
 
 # Linking figures to the registry: a figure that matches an approved threshold is linked to it; any other figure
