@@ -43,7 +43,7 @@ def find_figures(text: str) -> list[Figure]:
     """Every threshold-like figure in `text`, in document order, without overlapping spans."""
     sentences = Sentences(text)
     figures = []
-    for pattern in (_MONEY, _SCIENTIFIC, _COUNTED, _SPELLED_OUT):
+    for pattern in (_MONEY, _SCIENTIFIC, _COUNTED, _LISTED, _SPELLED_OUT):
         for match in pattern.finditer(text):
             if figure := _read(match, text, sentences):
                 figures.append(figure)
@@ -133,9 +133,14 @@ _SUPERSCRIPT = (
     rf"(?:(?P<sup_mantissa>{_MANTISSA})\s*[×xX*·⋅∙]\s*)?"
     r"10(?P<sup_exponent>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})"
 )
+# 10^26 after its superscript is lost: 1026, 10 26, 10. 25 (read as powers only where the context allows), 10º26
+_FLATTENED = (
+    rf"(?:(?P<flat_mantissa>{_MANTISSA})\s*[×xX*·⋅∙]\s*)?"
+    r"10(?P<flat_mark>[º°˚]\s?|\.?\s|)(?P<flat_exponent>[12]\d|30)(?![\d,]|\.\d)"
+)
 # 10 to the 26th power, ten to the twenty-sixth, ten to the power of twenty-six
 _SPOKEN_POWER = (
-    rf"{_WORD_START}(?:10|(?i:ten))\s+(?i:to\s+the\s+(?:power\s+of\s+)?)"
+    rf"{_WORD_START}(?:10|(?i:ten))\s+(?i:to\s+the\s+(?:power\s+(?:of\s+)?)?)"
     rf"(?P<spoken_exponent>\d{{1,2}}(?i:st|nd|rd|th)?|(?i:{_words([*_ORDINALS, *_CARDINALS])}))"
     rf"(?:\s+(?i:power))?{_WORD_END}"
 )
@@ -158,18 +163,26 @@ _OPERATIONS = (
     r"(?i:(?:(?:integer|floating[-\s]?point|computational|mathematical|arithmetic)\s+"
     r"(?:or\s+(?:integer|floating[-\s]?point)\s+)?)?operations|flop\(s\)|flops?|ops?)"
 )
+# petaFLOPs, PFLOP/s, exaflops, TFLOP: a count or rate of FLOP scaled by its prefix
+_PREFIXED_FLOP = r"(?P<prefix>(?i:tera|peta|exa|zetta|yotta)|[TPEZ])-?(?i:flop(?:\(s\)|s)?)"
+_PREFIXES = {"t": 12, "p": 15, "e": 18, "z": 21, "y": 24}
 _PER_SECOND = r"(?i:\s*(?:per\s+second|per\s+sec\b|/\s*s(?:ec(?:ond)?)?(?![A-Za-z])))"
+# PFLOP/s-days: a rate kept up for days, which is a count
+_DAYS = r"(?P<days>[-\s](?i:days?))"
+# pfs-day, OpenAI's short name for a petaflop/s-day
+_PFS = r"(?P<pfs>(?i:pfs)[-\s](?i:days?))"
+_CURRENCY_CODE = r"(?:USD|EUR|GBP|KRW|CNY|JPY|RMB|CHF|CAD|AUD|HKD|SGD|INR)"
 _CURRENCY_NAME = (
-    r"(?:USD|EUR|GBP|KRW|CNY|JPY|RMB)"
+    rf"{_CURRENCY_CODE}"
     r"|(?i:(?:U\.?S\.?\s*|American\s+|Hong\s+Kong\s+|Canadian\s+|Australian\s+)?dollars?"
     r"|euros?|pounds?(?:\s+sterling)?|sterling|won|yuan|renminbi|yen)"
 )
 _UNIT = (
     rf"(?P<unit>(?:\s*-\s*|\s+(?i:of\s+)?|)(?=[A-Za-z])(?:(?P<parameters>(?i:parameters?|params?))"
-    rf"|(?P<operations>{_OPERATIONS})(?P<rate>{_PER_SECOND})?|(?P<per_second>(?i:per\s+second))"
+    rf"|(?P<operations>{_PREFIXED_FLOP}|{_PFS}|{_OPERATIONS})(?:(?P<rate>{_PER_SECOND}){_DAYS}?)?|(?P<per_second>(?i:per\s+second))"
     rf"|(?P<currency_name>{_CURRENCY_NAME})){_WORD_END})"
 )
-_CURRENCY_SIGN = r"US\s?\$|U\.S\.\s?\$|HK\$|CA?\$|AU?\$|CN¥|JP¥|\$|€|£|¥|₩|(?:USD|EUR|GBP|KRW|CNY|JPY|RMB)(?=[\s\d])"
+_CURRENCY_SIGN = rf"US\s?\$|U\.S\.\s?\$|HK\$|CA?\$|AU?\$|S\$|CN¥|JP¥|\$|€|£|¥|₩|₹|{_CURRENCY_CODE}(?=[\s\d])"
 
 # Money written with its currency first: $100 million, US$ 500 million, EUR 15 million, £10m.
 _MONEY = re.compile(
@@ -180,10 +193,15 @@ _MONEY = re.compile(
 _UNIT_AFTER_COMPARISON = re.compile(rf"\s*(?i:or|and)\s+(?i:more|greater|higher|less|fewer|lower){_UNIT}")
 # Notations only large quantities use; the unit may be left to the words around them.
 _SCIENTIFIC = re.compile(
-    rf"(?:{_DIGITS_START}(?=\d)(?:{_POWER}|{_SUPERSCRIPT}|{_E_NOTATION}|{_LARGE})|(?=[1tT]){_SPOKEN_POWER})(?:{_UNIT})?"
+    rf"(?:{_DIGITS_START}(?=\d)(?:{_POWER}|{_SUPERSCRIPT}|{_E_NOTATION}|{_LARGE}|{_FLATTENED})|(?=[1tT]){_SPOKEN_POWER})(?:{_UNIT})?"
 )
 # Ordinary numbers, which count only with a unit right after them.
 _COUNTED = re.compile(rf"(?:{_DIGITS_START}(?=\d){_SCALED}|(?=[tThH]){_PLURAL}){_UNIT}")
+# 8B and 70B in "8B, 70B and 405B parameters": sizes listed before the unit that the last one carries.
+_LISTED = re.compile(
+    rf"{_DIGITS_START}(?P<number>\d+(?:\.\d+)?)(?P<abbreviation>[BMT])"
+    r"(?=(?:(?:,|,?\s+(?:and|or|to))\s*\d+(?:\.\d+)?[BMT])+\s*-?\s*(?P<unit>(?P<parameters>(?i:parameters?|params?))\b))"
+)
 # Numbers in words (one hundred septillion, ten billion dollars); below a quadrillion they too need a unit.
 _SPELLED_OUT = re.compile(
     rf"{_WORD_START}(?P<words>{_SPELLED})\s*-?\s*(?P<word_scale>{_LARGE_SCALE}|{_SMALL_SCALE}){_WORD_END}(?:{_UNIT})?"
@@ -218,6 +236,8 @@ _CURRENCIES = {
     "rmb": "CNY",
     "yuan": "CNY",
     "renminbi": "CNY",
+    "s$": "SGD",
+    "₹": "INR",
 }
 _NUMBER_WORDS = {words.replace("-", " "): n for words, n in _CARDINALS.items()}
 _NUMBER_WORDS |= {f"{words} hundred": 100 * n for words, n in _CARDINALS.items() if n < 10} | {"a": 1, "a hundred": 100}
@@ -230,7 +250,8 @@ def _currency(written: str) -> str:
 
 
 def _quantity(match: re.Match) -> tuple[float, str]:
-    """The value a match writes, and how: "large" (a notation only large numbers use), "scaled" or "plain" digits."""
+    """The value a match writes, and how: "large" (a notation only large numbers use), "flattened" (a power of ten
+    that lost its superscript), "scaled" or "plain" digits."""
     found = match.groupdict()
     if exponent := found.get("exponent"):
         return _times_ten(found["mantissa"] or "1", re.sub(r"\D", "", exponent)), "large"
@@ -240,6 +261,10 @@ def _quantity(match: re.Match) -> tuple[float, str]:
         words = re.sub(r"[-\s]+", "-", exponent.lower())
         power = _ORDINALS.get(words) or _CARDINALS.get(words) or int(re.sub(r"\D", "", words))
         return _times_ten("1", power), "large"
+    if exponent := found.get("flat_exponent"):
+        # A degree or ordinal sign is no typing of an ordinary number; a space or nothing at all may be.
+        written = "large" if found["flat_mark"].strip() not in ("", ".") else "flattened"
+        return _times_ten(found["flat_mantissa"] or "1", exponent), written
     if number := found.get("e_number"):
         return float(number), "large"
     if scale := found.get("large_scale"):
@@ -268,27 +293,46 @@ def _times_ten(mantissa: str, power: str | int) -> float:
 # --- Reading a match in its context -----------------------------------------------------------------------------------
 
 # Below these a count is an ordinary number (a year, an article, a headcount), never a threshold.
-_SMALLEST = {Metric.TRAINING_COMPUTE_FLOP: 1e6, Metric.CLUSTER_OPS_PER_SECOND: 1e6, Metric.PARAMETERS: 1e6}
-# "10^26" that lost its superscript on the way out of a PDF reads "1026".
-_FLATTENED_POWER = re.compile(r"10([12]\d|30)")
+_SMALLEST = {
+    Metric.TRAINING_COMPUTE_FLOP: 1e6,
+    Metric.CLUSTER_OPS_PER_SECOND: 1e6,
+    Metric.PARAMETERS: 1e6,
+    # A share price, an hourly rate, a unit price
+    Metric.TRAINING_COST_USD: 1e5,
+    Metric.DEVELOPER_REVENUE_USD: 1e5,
+}
+# A sum in brackets right after another sum restates it ("€15 million ($15.6 million)").
+_RESTATED = re.compile(
+    r"(?:\d|\b(?i:thousand|million|billion|trillion|[mb]n?|dollars?|euros?|pounds?|won|yuan|yen))"
+    r"\s*\(\s*(?i:(?:roughly|about|around|approximately|approx\.|some|nearly|i\.e\.,?|or)\s*)?\Z"
+)
 
 _COMPUTE_WORDS = re.compile(
     r"(?<![\w-])(?:flop\w*|compute|computing|computational|operations|train(?:s|ed|ing)?)(?![\w-])", re.IGNORECASE
 )
 # What makes a cost the cost of a model rather than of a cable or a building.
 _MODEL_WORDS = re.compile(r"(?<![\w-])(?:models?|AI|artificial\s+intelligence|GPUs?|chips?)(?![\w-])", re.IGNORECASE)
-_RATE_WORDS = re.compile(r"capacity|cluster|per\s+second", re.IGNORECASE)
+_RATE_WORDS = re.compile(
+    r"capacity|cluster|per\s+second|supercomputer|data\s*cent(?:er|re)|peak|theoretical", re.IGNORECASE
+)
 _TRAINING_WORDS = re.compile(r"train", re.IGNORECASE)
 _MONEY_WORDS = re.compile(
     r"(?<![\w-])(?:"
     r"(?P<revenue>revenues?|turnover|gross\s+receipts|sales|annual\s+income)"
-    r"|(?P<cost>costs?|costing|spent|spend|spending|expenditures?|priced?|cloud\s+computing)"
+    r"|(?P<cost>costs?|costing|spent|spend|spending|expenditures?|cloud\s+computing)"
     r"|(?P<other>fine[ds]?|fining|penalt(?:y|ies)|sanctions?|grants?|fund(?:s|ed|ing)?|invest\w*|budget\w*"
     r"|donat\w*|prizes?|awards?|subsid\w*|loans?|rais(?:e|es|ed|ing)|backers?|backing|contribut\w*"
     r"|salar(?:y|ies)|compensation|damages?|settlements?|valuation|valued|deals?|contracts?|acquisitions?"
-    r"|programmes?|programs?|initiatives?|scholarships?))"
+    r"|programmes?|programs?|initiatives?|scholarships?|pric(?:e|es|ed|ing)|tariffs?|fees?|tax(?:es)?|shares?"
+    r"|stocks?|worth|refunds?|losses|lost|market\s+value))"
     r"(?![\w-])",
     re.IGNORECASE,
+)
+# What a bare 1026 needs around it to be read as 10^26; "trained" alone is not enough (1020 students trained).
+_COMPUTATION_WORDS = re.compile(r"(?<![\w-])(?:flop\w*|compute|computing|computation|operations)(?![\w-])", re.I)
+# "at least 1020 students": a number followed by the noun it counts.
+_COUNTED_NOUN = re.compile(
+    r"\s+(?!(?i:and|or|in|of|is|are|was|were|for|to|when|with|will|shall|must|may|during|per|as|at|by|if)\b)[A-Za-z]"
 )
 _MONEY_METRICS = {"revenue": Metric.DEVELOPER_REVENUE_USD, "other": None}
 
@@ -297,14 +341,24 @@ def _read(match: re.Match, text: str, sentences: Sentences) -> Figure | None:
     """The figure a match stands for, or None when its words say it is no threshold."""
     found = match.groupdict()
     value, written = _quantity(match)
-    if written == "large" and not found.get("unit") and (late := _UNIT_AFTER_COMPARISON.match(text, match.end())):
-        found = late.groupdict()  # "10^12 or more parameters"
-    elif written != "large" and not (found.get("unit") or found.get("currency_sign")):
-        return None
-    if written == "plain" and found.get("operations") and (flattened := _FLATTENED_POWER.fullmatch(found["number"])):
-        value = _times_ten("1", flattened.group(1))
     start, end = match.span()
+    power = written in ("large", "flattened")
+    if power and not found.get("unit") and (late := _UNIT_AFTER_COMPARISON.match(text, end)):
+        found = late.groupdict()  # "10^12 or more parameters"
+    elif not power and not (found.get("unit") or found.get("currency_sign")):
+        return None
+    if prefix := found.get("prefix"):
+        value = float(f"{value!r}e{_PREFIXES[prefix[0].lower()]}")
+    if found.get("pfs"):
+        value = float(f"{value!r}e15")
+    if found.get("days") or found.get("pfs"):
+        value *= 86400
     sentence_start, sentence = sentences.around(start, end, longest=_LONGEST_SENTENCE)
+    operator = _operator(text, start, end, sentence_start)
+    if written == "flattened" and not _reads_as_power(found, operator, sentence, text[end : end + 30]):
+        return None
+    if (found.get("currency_sign") or found.get("currency_name")) and _RESTATED.search(text, max(0, start - 60), start):
+        return None  # "one hundred million dollars ($100,000,000)": the same sum again, in figures or in dollars
     currency = ""
     if sign := found.get("currency_sign"):
         currency = _currency(sign)
@@ -331,17 +385,28 @@ def _read(match: re.Match, text: str, sentences: Sentences) -> Figure | None:
         end=end,
         sentence=sentence,
         sentence_start=sentence_start,
-        operator=_operator(text, start, end, sentence_start),
+        operator=operator,
     )
+
+
+def _reads_as_power(found: dict, operator: str, sentence: str, after: str) -> bool:
+    """Whether 1026 or "10 26" is 10^26: it counts operations, or a limit on them in a sentence about compute.
+    Article numbers, years and citations have no comparison word before them."""
+    if found.get("unit"):
+        return bool(found.get("operations") or found.get("per_second"))
+    return bool(operator) and bool(_COMPUTATION_WORDS.search(sentence)) and not _COUNTED_NOUN.match(after)
 
 
 def _compute_metric(found: dict, near: str, sentence: str) -> str | None:
     """Operations counted for training, or a cluster's rate; None when nothing says the number is compute."""
+    if found.get("days") or found.get("pfs"):
+        return Metric.TRAINING_COMPUTE_FLOP
     if found.get("rate") or found.get("per_second"):
         return Metric.CLUSTER_OPS_PER_SECOND
     operations = found.get("operations")
-    # "FLOPS" is a count in some laws and a rate in others: the words around it decide.
-    reads_as_rate = (not operations or operations in ("FLOPS", "flops")) and bool(_RATE_WORDS.search(near))
+    # "FLOPS" (petaflops, exaflops) is a count in some laws and a rate in others: the words around it decide.
+    flop = operations and operations[len(found.get("prefix") or "") :].lstrip("-")
+    reads_as_rate = (not operations or flop in ("FLOPS", "flops")) and bool(_RATE_WORDS.search(near))
     if reads_as_rate and not _TRAINING_WORDS.search(near):
         return Metric.CLUSTER_OPS_PER_SECOND
     if operations or _COMPUTE_WORDS.search(sentence):
@@ -371,7 +436,8 @@ def _money_metric(start: int, end: int, sentence: str) -> str | None:
 
 # Comparison words right before a figure; the longest ("equal to or greater than") fits in the look-back window.
 _COMPARISONS = {
-    "gte": "at least|not less than|no less than|(?:greater|more) than or equal to|equal to or (?:greater|more) than"
+    "gte": "at least|not less than|no less than|not fewer than|no fewer than|at or above|(?:equals?|meets?) or exceeds?"
+    "|(?:greater|more) than or equal to|equal to or (?:greater|more) than"
     "|(?:a )?minimum of|≥|>=|⩾",
     "lte": "no more than|not more than|not exceeding|(?:does|do|shall|did|will|may) not exceed|up to|at most"
     "|less than or equal to|equal to or less than|(?:a )?maximum of|≤|<=|⩽",
