@@ -1,6 +1,7 @@
 """Threshold figures in document text: compute, cluster capacity, training cost, developer revenue and parameters,
 each normalised and kept with its sentence."""
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -51,8 +52,15 @@ def find_figures(text: str) -> list[Figure]:
     kept: list[Figure] = []
     for figure in figures:
         if not kept or figure.start >= kept[-1].end:
+            if kept and not figure.operator and _carries_operator(kept[-1], figure, text):
+                figure = dataclasses.replace(figure, operator=kept[-1].operator)
             kept.append(figure)
     return kept
+
+
+def _carries_operator(before: Figure, figure: Figure, text: str) -> bool:
+    """ "more than 10^26 operations, or 10^23 operations for ...": the second limit is compared the same way."""
+    return before.metric == figure.metric and bool(_ALTERNATIVE.fullmatch(text, before.end, figure.start))
 
 
 # --- Notation -------------------------------------------------------------------------------------------------------
@@ -310,8 +318,12 @@ _RESTATED = re.compile(
 _COMPUTE_WORDS = re.compile(
     r"(?<![\w-])(?:flop\w*|compute|computing|computational|operations|train(?:s|ed|ing)?)(?![\w-])", re.IGNORECASE
 )
+# A power of ten this large, in a sentence about models, can only count training operations.
+_FLOP_SIZED = 1e22
 # What makes a cost the cost of a model rather than of a cable or a building.
-_MODEL_WORDS = re.compile(r"(?<![\w-])(?:models?|AI|artificial\s+intelligence|GPUs?|chips?)(?![\w-])", re.IGNORECASE)
+_MODEL_WORDS = re.compile(
+    r"(?<![\w-])(?:models?|AI|artificial\s+intelligence|GPUs?|chips?|thresholds?)(?![\w-])", re.IGNORECASE
+)
 _RATE_WORDS = re.compile(
     r"capacity|cluster|per\s+second|supercomputer|data\s*cent(?:er|re)|peak|theoretical", re.IGNORECASE
 )
@@ -324,7 +336,8 @@ _MONEY_WORDS = re.compile(
     r"|donat\w*|prizes?|awards?|subsid\w*|loans?|rais(?:e|es|ed|ing)|backers?|backing|contribut\w*"
     r"|salar(?:y|ies)|compensation|damages?|settlements?|valuation|valued|deals?|contracts?|acquisitions?"
     r"|programmes?|programs?|initiatives?|scholarships?|pric(?:e|es|ed|ing)|tariffs?|fees?|tax(?:es)?|shares?"
-    r"|stocks?|worth|refunds?|losses|lost|market\s+value))"
+    r"|stocks?|worth|refunds?|losses|lost|market\s+value|market\s+cap\w*|capitali[sz]ation|settle\w*"
+    r"|infrastructure))"
     r"(?![\w-])",
     re.IGNORECASE,
 )
@@ -334,6 +347,8 @@ _COMPUTATION_WORDS = re.compile(r"(?<![\w-])(?:flop\w*|compute|computing|computa
 _COUNTED_NOUN = re.compile(
     r"\s+(?!(?i:and|or|in|of|is|are|was|were|for|to|when|with|will|shall|must|may|during|per|as|at|by|if)\b)[A-Za-z]"
 )
+# A word naming other money this close to a sum outweighs a nearer word about spending.
+_OTHER_REACH = 30
 _MONEY_METRICS = {"revenue": Metric.DEVELOPER_REVENUE_USD, "other": None}
 
 
@@ -373,7 +388,7 @@ def _read(match: re.Match, text: str, sentences: Sentences) -> Figure | None:
         metric = Metric.PARAMETERS
     else:
         near = text[max(sentence_start, start - 80) : min(sentence_start + len(sentence), end + 40)]
-        metric = _compute_metric(found, near, sentence)
+        metric = _compute_metric(found, near, sentence, flop_sized=written == "large" and _FLOP_SIZED <= value < 1e30)
     if metric is None or value < _SMALLEST.get(metric, 0):
         return None
     return Figure(
@@ -397,7 +412,7 @@ def _reads_as_power(found: dict, operator: str, sentence: str, after: str) -> bo
     return bool(operator) and bool(_COMPUTATION_WORDS.search(sentence)) and not _COUNTED_NOUN.match(after)
 
 
-def _compute_metric(found: dict, near: str, sentence: str) -> str | None:
+def _compute_metric(found: dict, near: str, sentence: str, *, flop_sized: bool) -> str | None:
     """Operations counted for training, or a cluster's rate; None when nothing says the number is compute."""
     if found.get("days") or found.get("pfs"):
         return Metric.TRAINING_COMPUTE_FLOP
@@ -409,7 +424,7 @@ def _compute_metric(found: dict, near: str, sentence: str) -> str | None:
     reads_as_rate = (not operations or flop in ("FLOPS", "flops")) and bool(_RATE_WORDS.search(near))
     if reads_as_rate and not _TRAINING_WORDS.search(near):
         return Metric.CLUSTER_OPS_PER_SECOND
-    if operations or _COMPUTE_WORDS.search(sentence):
+    if operations or _COMPUTE_WORDS.search(sentence) or (flop_sized and _MODEL_WORDS.search(sentence)):
         return Metric.TRAINING_COMPUTE_FLOP
     return None
 
@@ -417,6 +432,7 @@ def _compute_metric(found: dict, near: str, sentence: str) -> str | None:
 def _money_metric(start: int, end: int, sentence: str) -> str | None:
     """The metric the nearest telling word gives a sum of money (words before it count a little more)."""
     nearest = None
+    other = float("inf")
     for word in _MONEY_WORDS.finditer(sentence):
         if word.end() <= start:
             distance = start - word.end()
@@ -426,8 +442,12 @@ def _money_metric(start: int, end: int, sentence: str) -> str | None:
             continue
         if nearest is None or distance < nearest[0]:
             nearest = (distance, word.lastgroup)
+        if word.lastgroup == "other":
+            other = min(other, distance)
     if nearest and nearest[1] != "cost":
         return _MONEY_METRICS[nearest[1]]
+    if other <= _OTHER_REACH:
+        return None  # "plans to spend $500 billion on infrastructure", "paid $1.5 billion to settle"
     # A cost counts when the sentence is about models or compute; a sum with no telling word, only about compute.
     if _COMPUTE_WORDS.search(sentence) or (nearest and _MODEL_WORDS.search(sentence)):
         return Metric.TRAINING_COST_USD
@@ -441,10 +461,12 @@ _COMPARISONS = {
     "|(?:a )?minimum of|≥|>=|⩾",
     "lte": "no more than|not more than|not exceeding|(?:does|do|shall|did|will|may) not exceed|up to|at most"
     "|less than or equal to|equal to or less than|(?:a )?maximum of|≤|<=|⩽",
-    "gt": "more than|greater than|higher than|exceed(?:s|ed|ing)?|in excess of|above|over|beyond|>",
+    "gt": "more than|greater than|higher than|exceed(?:s|ed|ing)?|in excess of|above|over|beyond|>"
+    "|tops|surpass(?:es|ing)?",
     "lt": "less than|fewer than|lower than|below|under|<",
 }
 _LOOK_BACK = 32
+_ALTERNATIVE = re.compile(r",?\s+or\s+", re.IGNORECASE)
 _BEFORE = re.compile(
     r"(?<![\w-])(?:"
     + "|".join(f"(?P<{operator}>{words})" for operator, words in _COMPARISONS.items()).replace(" ", r"\s+")
