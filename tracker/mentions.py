@@ -139,7 +139,7 @@ _POWER = (
 # 10²⁶, 1.5×10²⁵
 _SUPERSCRIPT = (
     rf"(?:(?P<sup_mantissa>{_MANTISSA})\s*[×xX*·⋅∙]\s*)?"
-    r"10(?P<sup_exponent>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})"
+    r"10 ?(?P<sup_exponent>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})"
 )
 # 10^26 after its superscript is lost: 1026, 10 26, 10. 25 (read as powers only where the context allows), 10º26
 _FLATTENED = (
@@ -199,6 +199,8 @@ _MONEY = re.compile(
 )
 # A unit that comes after the comparison: "10^12 or more parameters".
 _UNIT_AFTER_COMPARISON = re.compile(rf"\s*(?i:or|and)\s+(?i:more|greater|higher|less|fewer|lower){_UNIT}")
+# "three times 10^25"
+_TIMES = re.compile(rf"{_WORD_START}(?P<times>(?i:{'|'.join(_UNIT_WORDS)}))\s+(?i:times)\s+\Z")
 # Notations only large quantities use; the unit may be left to the words around them.
 _SCIENTIFIC = re.compile(
     rf"(?:{_DIGITS_START}(?=\d)(?:{_POWER}|{_SUPERSCRIPT}|{_E_NOTATION}|{_LARGE}|{_FLATTENED})|(?=[1tT]){_SPOKEN_POWER})(?:{_UNIT})?"
@@ -329,7 +331,9 @@ _RATE_WORDS = re.compile(
 )
 _TRAINING_WORDS = re.compile(r"train", re.IGNORECASE)
 _MONEY_WORDS = re.compile(
-    r"(?<![\w-])(?:"
+    # "3% of turnover" sizes a fine; it is read before the word "turnover" on its own.
+    r"(?P<share>(?:%|(?<![\w-])per\s*cent)\s+of\s+(?:(?:its|their|the|total|worldwide|global|annual)\s+)*"
+    r"(?:turnover|revenues?))|(?<![\w-])(?:"
     r"(?P<revenue>revenues?|turnover|gross\s+receipts|sales|annual\s+income)"
     r"|(?P<cost>costs?|costing|spent|spend|spending|expenditures?|cloud\s+computing)"
     r"|(?P<other>fine[ds]?|fining|penalt(?:y|ies)|sanctions?|grants?|fund(?:s|ed|ing)?|invest\w*|budget\w*"
@@ -337,7 +341,7 @@ _MONEY_WORDS = re.compile(
     r"|salar(?:y|ies)|compensation|damages?|settlements?|valuation|valued|deals?|contracts?|acquisitions?"
     r"|programmes?|programs?|initiatives?|scholarships?|pric(?:e|es|ed|ing)|tariffs?|fees?|tax(?:es)?|shares?"
     r"|stocks?|worth|refunds?|losses|lost|market\s+value|market\s+cap\w*|capitali[sz]ation|settle\w*"
-    r"|infrastructure))"
+    r"|infrastructure|vouchers?|credits?|give[sn]?|giving|gave|allocat\w*|pledg\w*))"
     r"(?![\w-])",
     re.IGNORECASE,
 )
@@ -349,7 +353,7 @@ _COUNTED_NOUN = re.compile(
 )
 # A word naming other money this close to a sum outweighs a nearer word about spending.
 _OTHER_REACH = 30
-_MONEY_METRICS = {"revenue": Metric.DEVELOPER_REVENUE_USD, "other": None}
+_MONEY_METRICS = {"revenue": Metric.DEVELOPER_REVENUE_USD, "other": None, "share": None}
 
 
 def _read(match: re.Match, text: str, sentences: Sentences) -> Figure | None:
@@ -368,6 +372,12 @@ def _read(match: re.Match, text: str, sentences: Sentences) -> Figure | None:
         value = float(f"{value!r}e15")
     if found.get("days") or found.get("pfs"):
         value *= 86400
+    if (
+        written == "large"
+        and repr(value).startswith("1e")
+        and (times := _TIMES.search(text, max(0, start - 20), start))
+    ):
+        value, start = float(f"{_CARDINALS[times['times'].lower()]}{repr(value)[1:]}"), times.start()
     sentence_start, sentence = sentences.around(start, end, longest=_LONGEST_SENTENCE)
     operator = _operator(text, start, end, sentence_start)
     if written == "flattened" and not _reads_as_power(found, operator, sentence, text[end : end + 30]):
@@ -395,7 +405,7 @@ def _read(match: re.Match, text: str, sentences: Sentences) -> Figure | None:
         metric=metric,
         value=value,
         currency=currency,
-        text=match.group(),
+        text=text[start:end],
         start=start,
         end=end,
         sentence=sentence,
@@ -442,7 +452,7 @@ def _money_metric(start: int, end: int, sentence: str) -> str | None:
             continue
         if nearest is None or distance < nearest[0]:
             nearest = (distance, word.lastgroup)
-        if word.lastgroup == "other":
+        if word.lastgroup in ("other", "share"):
             other = min(other, distance)
     if nearest and nearest[1] != "cost":
         return _MONEY_METRICS[nearest[1]]
@@ -470,7 +480,7 @@ _ALTERNATIVE = re.compile(r",?\s+or\s+", re.IGNORECASE)
 _BEFORE = re.compile(
     r"(?<![\w-])(?:"
     + "|".join(f"(?P<{operator}>{words})" for operator, words in _COMPARISONS.items()).replace(" ", r"\s+")
-    + r")\s*\Z",
+    + r")(?:\s+the)?\s*\Z",
     re.IGNORECASE,
 )
 _AFTER = re.compile(

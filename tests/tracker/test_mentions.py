@@ -31,6 +31,8 @@ def only_figure(text: str) -> Figure:
         ("3 * 10^25", 3e25),
         ("3·10^25", 3e25),
         ("1.5×10²⁵", 1.5e25),
+        ("10 ²⁶", 1e26),
+        ("three times 10^25", 3e25),
         ("10 to the 26th power", 1e26),
         ("ten to the twenty-sixth", 1e26),
         ("ten to the power of twenty-six", 1e26),
@@ -284,6 +286,10 @@ def test_it_reads_money_earned_as_developer_revenue(text):
         "An hour of GPU compute for training now costs $2.",
         "Losses above $500 million caused by a model count as a critical harm.",
         "The company was fined €15 million ($15.6 million) for training a model on personal data.",
+        "Providers of trained models may be fined up to 3% of turnover or EUR 15 million.",
+        "The ministry will give $40 million in compute vouchers to universities training models.",
+        "The company paid $1.5 billion to settle claims that it trained on pirated books.",
+        "The project plans to spend $500 billion on AI infrastructure.",
     ],
 )
 def test_it_skips_fines_grants_funds_budgets_prices_and_damages(text):
@@ -323,6 +329,7 @@ def test_it_finds_compute_and_cost_in_one_sentence():
         ("exceeding", "gt"),
         ("above", "gt"),
         ("in excess of", "gt"),
+        ("above the", "gt"),
         ("at least", "gte"),
         ("not less than", "gte"),
         ("greater than or equal to", "gte"),
@@ -345,6 +352,12 @@ def test_it_reads_the_comparison_word_before_a_figure(words, operator):
 @pytest.mark.parametrize(("words", "operator"), [("or more", "gte"), ("or less", "lte"), ("and above", "gte")])
 def test_it_reads_the_comparison_word_after_a_figure(words, operator):
     assert only_figure(f"The rule covers models trained on 10^26 FLOP {words}.").operator == operator
+
+
+def test_it_carries_a_comparison_over_to_a_limit_joined_by_or():
+    figures = find_figures("Runs above 10^26 operations, or 10^23 operations on biological data, are reported.")
+
+    assert [(f.value, f.operator) for f in figures] == [(1e26, "gt"), (1e23, "gt")]
 
 
 def test_it_reads_no_comparison_from_a_word_further_back_in_the_sentence():
