@@ -144,7 +144,7 @@ _SUPERSCRIPT = (
 # 10^26 after its superscript is lost: 1026, 10 26, 10. 25 (read as powers only where the context allows), 10º26
 _FLATTENED = (
     rf"(?:(?P<flat_mantissa>{_MANTISSA})\s*[×xX*·⋅∙]\s*)?"
-    r"10(?P<flat_mark>[º°˚]\s?|\.?\s|)(?P<flat_exponent>[12]\d|30)(?![\d,]|\.\d)"
+    r"10(?P<flat_mark>[º°˚]\s?|\.?\s|)(?P<flat_exponent>1[5-9]|2\d|30)(?![\d,]|\.\d)"
 )
 # 10 to the 26th power, ten to the twenty-sixth, ten to the power of twenty-six
 _SPOKEN_POWER = (
@@ -210,7 +210,7 @@ _COUNTED = re.compile(rf"(?:{_DIGITS_START}(?=\d){_SCALED}|(?=[tThH]){_PLURAL}){
 # 8B and 70B in "8B, 70B and 405B parameters": sizes listed before the unit that the last one carries.
 _LISTED = re.compile(
     rf"{_DIGITS_START}(?P<number>\d+(?:\.\d+)?)(?P<abbreviation>[BMT])"
-    r"(?=(?:(?:,|,?\s+(?:and|or|to))\s*\d+(?:\.\d+)?[BMT])+\s*-?\s*(?P<unit>(?P<parameters>(?i:parameters?|params?))\b))"
+    r"(?=(?:(?:,|,?\s+(?:and|or|to))\s*\d+(?:\.\d+)?[BMT]){1,8}\s*-?\s*(?P<unit>(?P<parameters>(?i:parameters?|params?))\b))"
 )
 # Numbers in words (one hundred septillion, ten billion dollars); below a quadrillion they too need a unit.
 _SPELLED_OUT = re.compile(
