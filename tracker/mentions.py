@@ -209,7 +209,8 @@ _SCIENTIFIC = re.compile(
 _COUNTED = re.compile(rf"(?:{_DIGITS_START}(?=\d){_SCALED}|(?=[tThH]){_PLURAL}){_UNIT}")
 # 8B and 70B in "8B, 70B and 405B parameters": sizes listed before the unit that the last one carries.
 _LISTED = re.compile(
-    rf"{_DIGITS_START}(?P<number>\d+(?:\.\d+)?)(?P<abbreviation>[BMT])"
+    # A digit first (the start is checked behind it) lets the scan skip to digits.
+    r"(?P<number>\d(?<![\w.,]\d)\d*(?:\.\d+)?)(?P<abbreviation>[BMT])"
     r"(?=(?:(?:,|,?\s+(?:and|or|to))\s*\d+(?:\.\d+)?[BMT]){1,8}\s*-?\s*(?P<unit>(?P<parameters>(?i:parameters?|params?))\b))"
 )
 # Numbers in words (one hundred septillion, ten billion dollars); below a quadrillion they too need a unit.
