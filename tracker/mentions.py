@@ -207,11 +207,14 @@ _SCIENTIFIC = re.compile(
 )
 # Ordinary numbers, which count only with a unit right after them.
 _COUNTED = re.compile(rf"(?:{_DIGITS_START}(?=\d){_SCALED}|(?=[tThH]){_PLURAL}){_UNIT}")
-# 8B and 70B in "8B, 70B and 405B parameters": sizes listed before the unit that the last one carries.
+# 8B and 70B in "8B, 70B and 405B parameters", 3 billion in "from 3 billion to 34 billion parameters": sizes listed
+# before the unit that the last one carries.
+_LISTED_SCALE = rf"(?:\s*(?P<scale>{_SMALL_SCALE})|(?P<abbreviation>[BMT]))"
 _LISTED = re.compile(
     # A digit first (the start is checked behind it) lets the scan skip to digits.
-    r"(?P<number>\d(?<![\w.,]\d)\d*(?:\.\d+)?)(?P<abbreviation>[BMT])"
-    r"(?=(?:(?:,|,?\s+(?:and|or|to))\s*\d+(?:\.\d+)?[BMT]){1,8}\s*-?\s*(?P<unit>(?P<parameters>(?i:parameters?|params?))\b))"
+    rf"(?P<number>\d(?<![\w.,]\d)\d*(?:\.\d+)?){_LISTED_SCALE}"
+    r"(?=(?:(?:,|,?\s+(?:and|or|to))\s*\d+(?:\.\d+)?(?:\s*(?i:thousand|million|billion|trillion)|[BMT])){1,8}"
+    r"\s*-?\s*(?P<unit>(?P<parameters>(?i:parameters?|params?))\b))"
 )
 # Numbers in words (one hundred septillion, ten billion dollars); below a quadrillion they too need a unit.
 _SPELLED_OUT = re.compile(

@@ -394,6 +394,15 @@ def test_it_reads_parameter_sizes_listed_before_their_unit():
     ]
 
 
+def test_it_reads_both_ends_of_a_range_of_parameter_counts():
+    figures = find_figures("The code models range from 3 billion to 34 billion parameters.")
+
+    assert [(f.metric, f.value, f.text) for f in figures] == [
+        (Metric.PARAMETERS, 3e9, "3 billion"),
+        (Metric.PARAMETERS, 3.4e10, "34 billion parameters"),
+    ]
+
+
 def test_it_reads_a_parameter_count_whose_unit_follows_the_comparison():
     figure = only_figure("The duty applies to models with 10^12 or more parameters.")
 
