@@ -187,7 +187,8 @@ _CURRENCY_NAME = (
 )
 _UNIT = (
     rf"(?P<unit>(?:\s*-\s*|\s+(?i:of\s+)?|)(?=[A-Za-z])(?:(?P<parameters>(?i:parameters?|params?))"
-    rf"|(?P<operations>{_PREFIXED_FLOP}|{_PFS}|{_OPERATIONS})(?:(?P<rate>{_PER_SECOND}){_DAYS}?)?|(?P<per_second>(?i:per\s+second))"
+    rf"|(?P<operations>{_PREFIXED_FLOP}|{_PFS}|{_OPERATIONS})(?:(?P<rate>{_PER_SECOND}){_DAYS}?)?"
+    r"|(?P<per_second>(?i:per\s+second))"
     rf"|(?P<currency_name>{_CURRENCY_NAME})){_WORD_END})"
 )
 _CURRENCY_SIGN = rf"US\s?\$|U\.S\.\s?\$|HK\$|CA?\$|AU?\$|S\$|CN¥|JP¥|\$|€|£|¥|₩|₹|{_CURRENCY_CODE}(?=[\s\d])"
@@ -203,7 +204,8 @@ _UNIT_AFTER_COMPARISON = re.compile(rf"\s*(?i:or|and)\s+(?i:more|greater|higher|
 _TIMES = re.compile(rf"{_WORD_START}(?P<times>(?i:{'|'.join(_UNIT_WORDS)}))\s+(?i:times)\s+\Z")
 # Notations only large quantities use; the unit may be left to the words around them.
 _SCIENTIFIC = re.compile(
-    rf"(?:{_DIGITS_START}(?=\d)(?:{_POWER}|{_SUPERSCRIPT}|{_E_NOTATION}|{_LARGE}|{_FLATTENED})|(?=[1tT]){_SPOKEN_POWER})(?:{_UNIT})?"
+    rf"(?:{_DIGITS_START}(?=\d)(?:{_POWER}|{_SUPERSCRIPT}|{_E_NOTATION}|{_LARGE}|{_FLATTENED})"
+    rf"|(?=[1tT]){_SPOKEN_POWER})(?:{_UNIT})?"
 )
 # Ordinary numbers, which count only with a unit right after them.
 _COUNTED = re.compile(rf"(?:{_DIGITS_START}(?=\d){_SCALED}|(?=[tThH]){_PLURAL}){_UNIT}")
