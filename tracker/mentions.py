@@ -347,7 +347,8 @@ _MONEY_WORDS = re.compile(
     r"|salar(?:y|ies)|compensation|damages?|settlements?|valuation|valued|deals?|contracts?|acquisitions?"
     r"|programmes?|programs?|initiatives?|scholarships?|pric(?:e|es|ed|ing)|tariffs?|fees?|tax(?:es)?|shares?"
     r"|stocks?|worth|refunds?|losses|lost|market\s+value|market\s+cap\w*|capitali[sz]ation|settle\w*"
-    r"|infrastructure|vouchers?|credits?|give[sn]?|giving|gave|allocat\w*|pledg\w*))"
+    r"|infrastructure|vouchers?|credits?|give[sn]?|giving|gave|allocat\w*|pledg\w*"
+    r"|over\s+(?:the\s+)?(?:next\s+|coming\s+)?\w+\s+years))"
     r"(?![\w-])",
     re.IGNORECASE,
 )
