@@ -348,7 +348,8 @@ _MONEY_WORDS = re.compile(
     r"|programmes?|programs?|initiatives?|scholarships?|pric(?:e|es|ed|ing)|tariffs?|fees?|tax(?:es)?|shares?"
     r"|stocks?|worth|refunds?|losses|lost|market\s+value|market\s+cap\w*|capitali[sz]ation|settle\w*"
     r"|infrastructure|vouchers?|credits?|give[sn]?|giving|gave|allocat\w*|pledg\w*"
-    r"|over\s+(?:the\s+)?(?:next\s+|coming\s+)?\w+\s+years))"
+    r"|over\s+(?:the\s+)?(?:next\s+|coming\s+)?\w+\s+years|capital\s+expenditures?|capex"
+    r"|(?:seed|funding|financing)\s+rounds?|series\s+[A-F]))"
     r"(?![\w-])",
     re.IGNORECASE,
 )
