@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from config.env import env_database, env_rate
 
@@ -118,3 +119,34 @@ def test_postgresql_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_it_refuses_the_example_secret_key_from_env_example():
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and line[0] != "#"
+    )
+    done = _manage("check", env={**PRODUCTION, "SECRET_KEY": example["SECRET_KEY"]})
+    assert done.returncode != 0
+    assert "SECRET_KEY is still the placeholder from .env.example" in done.stderr
+
+
+@pytest.mark.django_db
+def test_healthz_answers_plain_http_while_other_pages_redirect_to_https(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+    page = client.get("/api/v1/jurisdictions/")
+    assert page.status_code == 301
+    assert page["Location"] == "https://testserver/api/v1/jurisdictions/"
+
+
+def test_the_compose_file_starts_services_in_order_and_keeps_mail_local():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert services["worker"]["depends_on"]["web"]["condition"] == "service_healthy"  # web migrates first
+    assert services["beat"]["depends_on"]["web"]["condition"] == "service_healthy"
+    assert all("healthcheck" in service for service in services.values())
+    assert all(port.startswith("127.0.0.1:") for port in services["mail"]["ports"])
+    assert "-c config/gunicorn.py" in services["web"]["command"]
