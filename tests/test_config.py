@@ -150,3 +150,26 @@ def test_the_compose_file_starts_services_in_order_and_keeps_mail_local():
     assert all("healthcheck" in service for service in services.values())
     assert all(port.startswith("127.0.0.1:") for port in services["mail"]["ports"])
     assert "-c config/gunicorn.py" in services["web"]["command"]
+
+
+def test_the_embedded_default_answers_an_unknown_address_with_the_sites_own_page(tmp_path):
+    done = _manage(
+        "shell", "--no-imports", "-c",
+        "from django.test import Client; import json; client = Client(HTTP_HOST='127.0.0.1'); "
+        "missing = client.get('/no-such-page/'); slash = client.get('/subscriptions'); "
+        "print(json.dumps([missing.status_code, missing.content.decode(), slash.status_code, slash['Location']]))",
+        env={"VAR_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    status, page, slash_status, slash_location = json.loads(done.stdout)
+    assert status == 404
+    assert "Page not found" in page and "/no-such-page/" in page
+    assert "URL patterns" not in page and "api/schema/" not in page
+    assert (slash_status, slash_location) == (301, "/subscriptions/")  # APPEND_SLASH still redirects
+
+
+@pytest.mark.django_db
+def test_an_unknown_address_gets_the_sites_own_page_in_production(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
