@@ -124,7 +124,7 @@ def test_the_production_stack_serves_pulls_on_schedule_and_mails_the_digest(stac
 
     wait_for(
         lambda: Document.objects.filter(sightings__source=source, process_status=ProcessStatus.DONE).exists(),
-        timeout=90,
+        timeout=60,
         message="beat to dispatch the source and the worker to pull and process it",
     )
     status, _, body = _https_get(web, "/api/v1/documents/?q=safety%20case")
