@@ -15,4 +15,4 @@ RUN pip install --no-cache-dir . \
     && useradd --system --home /app tracker && mkdir -p /app/var && chown -R tracker /app/var
 USER tracker
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi"]

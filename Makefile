@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails (confirmations, digests) point at the address `make run` serves, unless SITE_URL is set.
+SITE_URL ?= http://$(HOST):$(PORT)
 # Tests run on real PostgreSQL and Redis; these defaults are the local servers.
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/tracker
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
@@ -29,7 +31,7 @@ setup: install
 
 run: setup
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: /admin/, API: /api/v1/)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL='$(SITE_URL)' $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

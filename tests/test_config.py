@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from config.env import env_database, env_rate
 
@@ -118,3 +119,57 @@ def test_postgresql_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_it_refuses_the_example_secret_key_from_env_example():
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and line[0] != "#"
+    )
+    done = _manage("check", env={**PRODUCTION, "SECRET_KEY": example["SECRET_KEY"]})
+    assert done.returncode != 0
+    assert "SECRET_KEY is still the placeholder from .env.example" in done.stderr
+
+
+@pytest.mark.django_db
+def test_healthz_answers_plain_http_while_other_pages_redirect_to_https(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+    page = client.get("/api/v1/jurisdictions/")
+    assert page.status_code == 301
+    assert page["Location"] == "https://testserver/api/v1/jurisdictions/"
+
+
+def test_the_compose_file_starts_services_in_order_and_keeps_mail_local():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert services["worker"]["depends_on"]["web"]["condition"] == "service_healthy"  # web migrates first
+    assert services["beat"]["depends_on"]["web"]["condition"] == "service_healthy"
+    assert all("healthcheck" in service for service in services.values())
+    assert all(port.startswith("127.0.0.1:") for port in services["mail"]["ports"])
+    assert "-c config/gunicorn.py" in services["web"]["command"]
+
+
+def test_the_embedded_default_answers_an_unknown_address_with_the_sites_own_page(tmp_path):
+    done = _manage(
+        "shell", "--no-imports", "-c",
+        "from django.test import Client; import json; client = Client(HTTP_HOST='127.0.0.1'); "
+        "missing = client.get('/no-such-page/'); slash = client.get('/subscriptions'); "
+        "print(json.dumps([missing.status_code, missing.content.decode(), slash.status_code, slash['Location']]))",
+        env={"VAR_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    status, page, slash_status, slash_location = json.loads(done.stdout)
+    assert status == 404
+    assert "Page not found" in page and "/no-such-page/" in page
+    assert "URL patterns" not in page and "api/schema/" not in page
+    assert (slash_status, slash_location) == (301, "/subscriptions/")  # APPEND_SLASH still redirects
+
+
+@pytest.mark.django_db
+def test_an_unknown_address_gets_the_sites_own_page_in_production(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()

@@ -19,9 +19,11 @@ def database_url() -> str:
 
 
 class Worker:
-    def __init__(self, *, broker_url: str, env: dict | None = None):
+    def __init__(self, *, broker_url: str, env: dict | None = None, pool: str = "solo", concurrency: int = 1):
         self.broker_url = broker_url
         self.env = env or {}
+        self.pool = pool
+        self.concurrency = concurrency
         self.process = None
 
     def start(self):
@@ -42,7 +44,9 @@ class Worker:
                 "config",
                 "worker",
                 "--pool",
-                "solo",
+                self.pool,
+                "--concurrency",
+                str(self.concurrency),
                 "--loglevel",
                 "INFO",
                 "--without-gossip",

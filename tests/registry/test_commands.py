@@ -1,4 +1,4 @@
-"""The registry's commands as a user runs them: evaluate_model and export_registry."""
+"""The registry's commands as a user runs them: evaluate_model, export_registry and ensure_admin."""
 
 import csv
 import io
@@ -127,3 +127,13 @@ def test_export_registry_csv_to_a_folder_writes_models_too(two_lines, tmp_path):
     models = list(csv.DictReader((tmp_path / "models.csv").open()))
     assert models[0]["name"] == "Model A"
     assert (tmp_path / "thresholds.csv").read_text().startswith("instrument_id,")
+
+
+def test_ensure_admin_writes_a_password_file_that_logs_in_as_it_is(client, settings, tmp_path, monkeypatch):
+    monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
+    settings.VAR_DIR = tmp_path
+    output = _run("ensure_admin")
+    password = (tmp_path / "admin-password.txt").read_text().strip()
+    assert f"password {password!r}" in output
+    assert client.login(username="admin", password=password)
+    assert "already exists" in _run("ensure_admin")

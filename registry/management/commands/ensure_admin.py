@@ -26,6 +26,6 @@ class Command(BaseCommand):
         if "DJANGO_SUPERUSER_PASSWORD" not in os.environ:
             password_file.parent.mkdir(parents=True, exist_ok=True)
             password_file.touch(mode=0o600)
-            password_file.write_text(f"{username}\n{password}\n", encoding="utf-8")
-            self.stdout.write(f"Wrote the password to {password_file}.")
+            password_file.write_text(f"{password}\n", encoding="utf-8")  # just the password: scripts read it whole
+            self.stdout.write(f"Wrote the password of {username!r} to {password_file}.")
         self.stdout.write(self.style.SUCCESS(f"Admin account created: user {username!r}, password {password!r}"))

@@ -1,0 +1,74 @@
+"""A real gunicorn in a child process, started with the project's own settings (config/gunicorn.py)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from tests.worker import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    def __init__(self, *, env: dict, workers: int = 2):
+        self.port = free_port()
+        self.env = env
+        self.workers = workers
+        self.process = None
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in stop)
+
+    def start(self) -> "Gunicorn":
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)],
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=self.log,  # a file: a pipe nobody reads would fill with access lines and stall the server
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"gunicorn exited at start:\n{self.output()}")
+            try:
+                urllib.request.urlopen(self.url("/healthz"), timeout=2).close()
+                return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.3)
+        self.stop()
+        raise AssertionError("gunicorn did not answer /healthz within 60 s")
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.log.close()
+
+    def __enter__(self) -> "Gunicorn":
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
