@@ -231,6 +231,9 @@ class ThresholdQuerySet(models.QuerySet):
         )
 
 
+REVIEW_COLUMNS = ("review_status", "reviewed_by_id", "reviewed_at", "review_note")
+
+
 class CapabilityThreshold(models.Model):
     """A level above which a rule or framework starts to apply; all of its conditions must hold."""
 
@@ -289,6 +292,16 @@ class CapabilityThreshold(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # The review decision is registry.reviewing's alone: any other save of an existing row (the admin's form,
+        # a revert to an earlier version, the seed data, a shell) keeps the decision already stored.
+        if not self._state.adding and not getattr(self, "_deciding", False):
+            stored = type(self).objects.filter(pk=self.pk).values(*REVIEW_COLUMNS).first()
+            if stored:
+                for column, value in stored.items():
+                    setattr(self, column, value)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("threshold-detail", args=[self.slug])
