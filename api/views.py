@@ -102,13 +102,9 @@ class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
 
 
-def _visible_thresholds(request):
-    return CapabilityThreshold.objects.all() if is_staff(request) else CapabilityThreshold.objects.approved()
-
-
 def _thresholds_for(request):
     return (
-        _visible_thresholds(request)
+        CapabilityThreshold.objects.visible_to(request.user)
         .select_related("instrument__jurisdiction")
         .prefetch_related(Prefetch("conditions", queryset=ThresholdCondition.objects.order_by("pk")), "challenges")
     )
@@ -116,7 +112,7 @@ def _thresholds_for(request):
 
 def _threshold_rows_for(request):
     """The thresholds a list shows, as rows: the serializer reads conditions and challenges in one query each."""
-    return _visible_thresholds(request).values(*s.ThresholdSerializer.ROW_COLUMNS)
+    return CapabilityThreshold.objects.visible_to(request.user).values(*s.ThresholdSerializer.ROW_COLUMNS)
 
 
 class InstrumentViewSet(ReadOnlyViewSet):
@@ -271,9 +267,9 @@ class DocumentViewSet(ReadOnlyViewSet):
     def get_queryset(self):
         if self.action == "list":  # rows, not instances; the serializer reads tags in one query per page
             return Document.objects.values(*s.DocumentSerializer.LIST_COLUMNS)
-        return Document.objects.select_related("source", "jurisdiction").prefetch_related(
-            "tags", "versions", "mentions__threshold"
-        )
+        # A mention names its threshold only when the reader may see that threshold.
+        visible = Prefetch("mentions__threshold", queryset=CapabilityThreshold.objects.visible_to(self.request.user))
+        return Document.objects.select_related("source", "jurisdiction").prefetch_related("tags", "versions", visible)
 
     def get_serializer_class(self):
         return s.DocumentDetailSerializer if self.action == "retrieve" else s.DocumentSerializer
@@ -324,7 +320,7 @@ class EvaluateView(ApiViewMixin, APIView):
     permission_classes = [permissions.AllowAny]
 
     def _answer(self, data):
-        profile = s.ProfileSerializer(data=data)
+        profile = s.ProfileSerializer(data=data, context={"request": self.request})
         profile.is_valid(raise_exception=True)
         # as_dict is already EvaluationSerializer's shape (the schema's): passing 40 results through its fields
         # again only cost time.
@@ -363,7 +359,7 @@ class ExportView(ApiViewMixin, APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        return Response(registry_export())
+        return Response(registry_export(thresholds=CapabilityThreshold.objects.visible_to(request.user)))
 
 
 class SubscriptionView(ApiViewMixin, APIView):

@@ -7,7 +7,7 @@ from typing import IO
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from registry.models import AIModel, CapabilityThreshold, Instrument
+from registry.models import AIModel, Instrument
 
 INSTRUMENT_COLUMNS = [
     "id", "slug", "kind", "title", "short_name", "issuer", "jurisdiction", "status", "in_force",
@@ -27,9 +27,8 @@ def _codes(row) -> list[str]:
     return sorted(challenge.code for challenge in row.challenges.all())
 
 
-def instrument_rows(*, thresholds=None) -> Iterable[dict]:
-    """Every instrument with the given thresholds (all of them unless told), conditions included."""
-    thresholds = thresholds if thresholds is not None else CapabilityThreshold.objects.all()
+def instrument_rows(*, thresholds) -> Iterable[dict]:
+    """Every instrument with the given thresholds, conditions included."""
     instruments = (
         Instrument.objects.select_related("jurisdiction")
         .prefetch_related(
@@ -99,10 +98,11 @@ def model_rows() -> Iterable[dict]:
         }
 
 
-def registry_export() -> dict:
+def registry_export(*, thresholds) -> dict:
+    """Every instrument with the given thresholds (`CapabilityThreshold.objects.visible_to(user)`), and the models."""
     return {
         "exported_at": timezone.now().isoformat(timespec="seconds"),
-        "instruments": list(instrument_rows()),
+        "instruments": list(instrument_rows(thresholds=thresholds)),
         "models": list(model_rows()),
     }
 
@@ -115,13 +115,13 @@ def _cell(value):
     return "" if value is None else value
 
 
-def write_thresholds_csv(out: IO[str]):
+def write_thresholds_csv(out: IO[str], *, thresholds):
     """One row per threshold condition (an instrument with no thresholds gets one row of its own)."""
     columns = [f"instrument_{c}" for c in INSTRUMENT_COLUMNS] + [f"threshold_{c}" for c in THRESHOLD_COLUMNS]
     columns += ["metric", "operator", "value", "unit", "level"]
     writer = csv.writer(out)
     writer.writerow(columns)
-    for instrument in instrument_rows():
+    for instrument in instrument_rows(thresholds=thresholds):
         head = [_cell(instrument[c]) for c in INSTRUMENT_COLUMNS]
         if not instrument["thresholds"]:
             writer.writerow(head + [""] * (len(columns) - len(head)))

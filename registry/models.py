@@ -209,6 +209,13 @@ class ThresholdQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(review_status=ReviewStatus.APPROVED)
 
+    def visible_to(self, user):
+        """The thresholds a person may see anywhere (API, export, site, digests, document mentions): staff see
+        every one, anyone else (None too) only approved ones."""
+        if user is not None and user.is_active and user.is_staff:
+            return self
+        return self.approved()
+
     def awaiting_review(self):
         return self.filter(review_status__in=[ReviewStatus.CANDIDATE, ReviewStatus.IN_REVIEW])
 

@@ -226,7 +226,7 @@ class PeriodNews:
         """Approved this period, or an approved threshold whose conditions changed (tightened or loosened)."""
         changes = condition_changes_between(self.start, self.end)
         thresholds = (
-            CapabilityThreshold.objects.approved()
+            CapabilityThreshold.objects.visible_to(None)
             .filter(Q(reviewed_at__gte=self.start, reviewed_at__lt=self.end) | Q(pk__in=list(changes)))
             .select_related("instrument__jurisdiction")
             .prefetch_related("challenges", "conditions", "instrument__challenges")

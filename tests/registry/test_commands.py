@@ -127,3 +127,17 @@ def test_export_registry_csv_to_a_folder_writes_models_too(two_lines, tmp_path):
     models = list(csv.DictReader((tmp_path / "models.csv").open()))
     assert models[0]["name"] == "Model A"
     assert (tmp_path / "thresholds.csv").read_text().startswith("instrument_id,")
+
+
+def test_export_registry_writes_what_the_public_sees_unless_asked_for_unreviewed(two_lines):
+    factories.threshold(("training_compute_flop", ">", 3e25), slug="draft-3e25", review_status="in_review")
+    factories.threshold(("training_cost_usd", ">", 5e7), slug="rejected-cost", review_status="rejected")
+
+    def slugs(*args):
+        data = json.loads(_run("export_registry", "--format", "json", *args))
+        return {t["slug"] for instrument in data["instruments"] for t in instrument["thresholds"]}
+
+    assert slugs() == {"eu-compute", "us-compute-and-cost"}
+    assert slugs("--unreviewed") == {"eu-compute", "us-compute-and-cost", "draft-3e25", "rejected-cost"}
+    rows = csv.DictReader(io.StringIO(_run("export_registry", "--format", "csv")))
+    assert {row["threshold_slug"] for row in rows} - {""} == {"eu-compute", "us-compute-and-cost"}

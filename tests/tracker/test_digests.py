@@ -17,7 +17,8 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from config.celery import app as celery_app
-from registry.models import ThresholdCondition
+from registry import reviewing
+from registry.models import CapabilityThreshold, ThresholdCondition
 from tests import factories as registry_factories
 from tests.tracker import factories
 from tests.worker import Worker, wait_for
@@ -504,3 +505,16 @@ def test_a_period_runs_from_monday_to_monday_in_the_digest_time_zone(settings):
     assert start.isoformat() == "2026-11-16T00:00:00-05:00"
     assert end.isoformat() == "2026-11-23T00:00:00-05:00"
     assert digests.period_of(datetime.datetime(2026, 11, 23, 3, 0, tzinfo=datetime.UTC)) == PERIOD
+
+
+def test_the_digest_names_no_threshold_that_was_rejected_or_sent_back(smtp_server, reviewer):
+    factories.subscriber("analyst@example.org")
+    rejected = registry_factories.threshold(("training_compute_flop", ">", 3e25), review_status="candidate")
+    reviewing.reject(threshold=rejected, reviewer=reviewer, note="A price list, not a threshold.")
+    sent_back = registry_factories.threshold(("training_compute_flop", ">", 4e25), review_status="candidate")
+    reviewing.send_back(threshold=sent_back, reviewer=reviewer)
+    CapabilityThreshold.objects.filter(pk__in=[rejected.pk, sent_back.pk]).update(reviewed_at=IN_PERIOD)
+    digests.send_due_digests(now=NOW)
+    text = _text(smtp_server.received_by("analyst@example.org")[0])
+    assert rejected.name not in text
+    assert sent_back.name not in text
