@@ -1,11 +1,13 @@
 """How registry and tracker objects look in the API."""
 
+import re
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry import formatting
-from registry.evaluation import ModelProfile
+from registry.evaluation import ProfileError, build_profile
 from registry.models import (
     AIModel,
     CapabilityThreshold,
@@ -16,8 +18,10 @@ from registry.models import (
     ThresholdCondition,
 )
 from registry.models import in_force as instrument_in_force
-from registry.vocabulary import ChallengeCode, Domain, Metric, Operator
+from registry.vocabulary import ChallengeCode, Domain, MadeBy, Metric, Operator
 from tracker.models import Document, DocumentTag, DocumentVersion, Source, ThresholdMention
+
+SLUG = re.compile(r"[-\w]{1,120}", re.ASCII)
 
 
 class ChallengeCodes(serializers.Field):
@@ -355,20 +359,41 @@ def _figure(**kwargs):
 
 
 class ProfileSerializer(serializers.Serializer):
-    """What is known of a model; leave out what is unknown."""
+    """What is known of a model; leave out what is unknown. Any other parameter is refused with a 400."""
 
-    training_compute_flop = _figure(help_text="Training compute in FLOP, e.g. 3.8e25.")
-    training_cost_usd = _figure()
+    training_compute_flop = _figure(help_text="The model's whole training compute in FLOP, e.g. 3.8e25.")
+    training_cost_usd = _figure(help_text="The compute cost of the model's whole training, in USD.")
     developer_revenue_usd = _figure()
     parameters = _figure()
     cluster_ops_per_second = _figure()
     bio_sequence_data = serializers.BooleanField(required=False, allow_null=True, default=None)
+    made_by = serializers.ChoiceField(
+        choices=MadeBy.choices,
+        required=False,
+        allow_null=True,
+        help_text="How the model was made; fine-tuning and distillation thresholds are judged on it.",
+    )
+    modification_compute_flop = _figure(help_text="Compute of the fine-tuning or other modification alone, in FLOP.")
+    modification_cost_usd = _figure(help_text="Compute cost of the fine-tuning or other modification alone, in USD.")
+    distillation_cost_usd = _figure(help_text="Compute cost of the distillation alone, in USD.")
+    original_compute_flop = _figure(help_text="Training compute of the model it was fine-tuned or modified from.")
     capability_findings = serializers.DictField(
         child=serializers.BooleanField(),
         required=False,
         help_text='Threshold slug or domain -> reached (true) or ruled out (false), e.g. {"cyber": false}.',
     )
     model = serializers.CharField(required=False, max_length=200, help_text="Start from a reference model by name.")
+    original_model = serializers.CharField(
+        required=False, max_length=200, help_text="The reference model it was fine-tuned or distilled from, by name."
+    )
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields)) if hasattr(data, "keys") else []
+        if unknown:
+            raise serializers.ValidationError(
+                {name[:50]: f"Unknown parameter; known ones: {', '.join(self.fields)}." for name in unknown}
+            )
+        return super().to_internal_value(data)
 
     def validate_capability_findings(self, findings):
         domains = set(Domain.values)
@@ -376,19 +401,16 @@ class ProfileSerializer(serializers.Serializer):
         request = self.context.get("request")
         visible = CapabilityThreshold.objects.visible_to(request.user if request else None)
         for key in findings:
-            if len(key) > 120 or not (key in domains or visible.filter(slug=key).exists()):
+            known = key in domains or (SLUG.fullmatch(key) and visible.filter(slug=key).exists())
+            if not known:
                 raise serializers.ValidationError(f"{key[:120]!r} is neither a domain nor a threshold slug.")
         return findings
 
     def validate(self, data):
-        figures = {}
-        if name := data.pop("model", None):
-            model = AIModel.objects.filter(name__iexact=name).first()
-            if model is None:
-                raise serializers.ValidationError({"model": f"unknown reference model {name!r}"})
-            figures = {"training_compute_flop": model.training_compute_flop, "parameters": model.parameters}
-        figures |= {key: value for key, value in data.items() if value is not None}
-        return ModelProfile(**figures)
+        try:
+            return build_profile(**data)
+        except ProfileError as error:
+            raise serializers.ValidationError({error.field: str(error)}) from None
 
 
 class EvaluationSerializer(serializers.Serializer):
@@ -405,7 +427,25 @@ class EvaluationSerializer(serializers.Serializer):
     obligations = serializers.CharField()
 
 
+class EchoedProfileSerializer(serializers.Serializer):
+    """The figures the evaluation went on (a reference model's included); null where unknown."""
+
+    training_compute_flop = serializers.FloatField(allow_null=True)
+    training_cost_usd = serializers.FloatField(allow_null=True)
+    developer_revenue_usd = serializers.FloatField(allow_null=True)
+    parameters = serializers.FloatField(allow_null=True)
+    cluster_ops_per_second = serializers.FloatField(allow_null=True)
+    modification_compute_flop = serializers.FloatField(allow_null=True)
+    modification_cost_usd = serializers.FloatField(allow_null=True)
+    distillation_cost_usd = serializers.FloatField(allow_null=True)
+    original_compute_flop = serializers.FloatField(allow_null=True)
+    bio_sequence_data = serializers.BooleanField(allow_null=True)
+    made_by = serializers.ChoiceField(choices=MadeBy.choices, allow_null=True)
+    capability_findings = serializers.DictField(child=serializers.BooleanField())
+
+
 class EvaluationResultsSerializer(serializers.Serializer):
+    profile = EchoedProfileSerializer()
     results = EvaluationSerializer(many=True)
 
 

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, pagination, permissions, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, renderer_classes
 from rest_framework.filters import SearchFilter
@@ -314,6 +314,16 @@ class SourceViewSet(ReadOnlyViewSet):
     ordering = ["name"]
 
 
+EVALUATE_RESPONSES = {
+    200: s.EvaluationResultsSerializer,
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="A bad profile: each key names a parameter at fault (an unknown parameter among them), with "
+        'its message, e.g. {"training_compute": "Unknown parameter; known ones: ..."}.',
+    ),
+}
+
+
 class EvaluateView(ApiViewMixin, APIView):
     """Which approved thresholds a model triggers, does not trigger, or cannot be judged on (and what is missing)."""
 
@@ -324,15 +334,16 @@ class EvaluateView(ApiViewMixin, APIView):
         profile.is_valid(raise_exception=True)
         # as_dict is already EvaluationSerializer's shape (the schema's): passing 40 results through its fields
         # again only cost time.
-        return Response({"results": [evaluation.as_dict() for evaluation in evaluate(profile.validated_data)]})
+        results = [evaluation.as_dict() for evaluation in evaluate(profile.validated_data)]
+        return Response({"profile": profile.validated_data.figures(), "results": results})
 
-    @extend_schema(parameters=[s.ProfileSerializer], responses={200: s.EvaluationResultsSerializer})
+    @extend_schema(parameters=[s.ProfileSerializer], responses=EVALUATE_RESPONSES)
     def get(self, request):
         data = request.query_params.dict()
         data.pop("format", None)
         return self._answer(data)
 
-    @extend_schema(request=s.ProfileSerializer, responses={200: s.EvaluationResultsSerializer})
+    @extend_schema(request=s.ProfileSerializer, responses=EVALUATE_RESPONSES)
     def post(self, request):
         return self._answer(request.data)
 

@@ -65,6 +65,11 @@ class Jurisdiction(models.Model):
     def __str__(self):
         return self.code
 
+    @staticmethod
+    def within(code: str, outer_codes) -> bool:
+        """Whether a jurisdiction is one of `outer_codes` or nested in one: US-CA and US-NY are within US."""
+        return any(code == outer or code.startswith(f"{outer}-") for outer in outer_codes)
+
 
 class InstrumentQuerySet(models.QuerySet):
     def in_force(self, on=None):
@@ -361,6 +366,10 @@ class ThresholdCondition(models.Model):
     def __str__(self):
         return formatting.condition(self.metric, self.operator, self.value, self.level)
 
+    def save(self, *args, **kwargs):
+        self.value = formatting.rounded(self.value)
+        super().save(*args, **kwargs)
+
     def clean(self):
         if self.metric == Metric.CAPABILITY_LEVEL and (self.value is None or self.value < 1 or not self.level):
             raise ValidationError("A capability level needs a label and a rank of 1 or more (its place in the scale).")
@@ -408,3 +417,9 @@ class AIModel(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Estimates arrive with float noise (4.6400000000000005e+26): stored as the figures they stand for.
+        self.parameters = formatting.rounded(self.parameters)
+        self.training_compute_flop = formatting.rounded(self.training_compute_flop)
+        super().save(*args, **kwargs)

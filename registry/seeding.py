@@ -10,6 +10,7 @@ import yaml
 from django.db import transaction
 from django.utils import timezone
 
+from registry import formatting
 from registry.models import (
     AIModel,
     CapabilityThreshold,
@@ -291,7 +292,8 @@ def _number(entry: str, field: str, value: str) -> float | None:
     if value in (None, ""):
         return None
     try:
-        return float(value)
+        # As AIModel.save stores it, so that an unchanged file compares equal to the row.
+        return formatting.rounded(float(value))
     except ValueError:
         raise SeedError(f"{entry}: {field} {value!r} is not a number") from None
 

@@ -129,17 +129,19 @@ class Follows:
     jurisdictions: frozenset[int] = frozenset()
     instruments: frozenset[int] = frozenset()
     staff: bool = False
+    # The followed jurisdictions with those nested in them (US brings US-CA and US-NY).
+    places: frozenset[int] = frozenset()
 
     def takes_challenge(self, code: str) -> bool:
         return not self.challenges or code in self.challenges
 
     def takes_document(self, item: "DocumentItem") -> bool:
-        return not self.jurisdictions or item.jurisdiction_id in self.jurisdictions
+        return not self.jurisdictions or item.jurisdiction_id in self.places
 
     def takes_registry_item(self, item: "RegistryItem") -> bool:
         if self.instruments:
             return item.instrument_id in self.instruments
-        if self.jurisdictions and item.jurisdiction_id not in self.jurisdictions:
+        if self.jurisdictions and item.jurisdiction_id not in self.places:
             return False
         # An item with no challenges recorded is shown rather than hidden.
         return not self.challenges or not item.challenges or bool(item.challenges & self.challenges)
@@ -420,10 +422,16 @@ class _Directory:
         rows = Subscriber.instruments.through.objects.filter(subscriber_id__in=ids)
         for subscriber_id, value in rows.values_list("subscriber_id", "instrument_id"):
             instruments[subscriber_id].add(value)
+
+        def places(followed: set[int]) -> frozenset[int]:
+            codes = [self.jurisdictions[pk] for pk in followed if pk in self.jurisdictions]
+            return frozenset(pk for pk, code in self.jurisdictions.items() if Jurisdiction.within(code, codes))
+
         return {
             subscriber.pk: Follows(
                 challenges=frozenset(sets["challenges"][subscriber.pk]),
                 jurisdictions=frozenset(sets["jurisdictions"][subscriber.pk]),
+                places=places(sets["jurisdictions"][subscriber.pk]),
                 instruments=frozenset(instruments[subscriber.pk]),
                 staff=subscriber.email.lower() in self.staff_emails,
             )

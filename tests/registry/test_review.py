@@ -70,8 +70,8 @@ def test_the_list_shows_readable_conditions_and_filters_by_metric(client, review
     factories.threshold(("developer_revenue_usd", ">", 5e8), name="Revenue line")
     client.force_login(reviewer)
     page = client.get(CHANGELIST).content.decode()
-    assert "&gt; 10^25 FLOP" in page
-    assert "&gt; $500 million" in page
+    assert "more than 10^25 FLOP of training compute" in page
+    assert "more than $500 million of developer annual revenue" in page
     filtered = client.get(CHANGELIST, {"metric": "developer_revenue_usd"}).content.decode()
     assert "Revenue line" in filtered
     assert "Compute line" not in filtered
@@ -93,7 +93,7 @@ def test_an_instrument_page_shows_its_thresholds_and_timeline(admin_client):
     act.change_status("in_force", on=act.effective_on, note="Entered into force")
     page = admin_client.get(reverse("admin:registry_instrument_change", args=[act.pk])).content.decode()
     assert "Systemic-risk line" in page
-    assert "&gt; 10^25 FLOP" in page
+    assert "more than 10^25 FLOP of training compute" in page
     assert "Entered into force" in page
 
 

@@ -80,7 +80,10 @@ def test_seeding_loads_instruments_thresholds_conditions_and_models(seed_dir):
     assert not bill.in_force
     assert [e.status for e in bill.timeline.all()] == ["proposed", "vetoed"]
     covered = CapabilityThreshold.objects.get(slug="test-bill-covered-model")
-    assert covered.conditions_display() == "> 10^26 FLOP AND > $100 million"
+    assert (
+        covered.conditions_display()
+        == "more than 10^26 FLOP of training compute AND more than $100 million of training compute cost"
+    )
     assert sorted(covered.challenges.values_list("code", flat=True)) == ["alignment"]
     assert AIModel.objects.get(name="Test Model").confidence == "confident"
 
@@ -114,7 +117,11 @@ def test_a_changed_figure_updates_the_row_and_leaves_history(seed_dir):
     assert report["conditions updated"] == 1
     assert covered.conditions.get(metric="training_compute_flop").value == 1e25
     [change] = condition_changes(covered)
-    assert (change.before, change.after, change.direction) == ("> 10^26 FLOP", "> 10^25 FLOP", TIGHTENED)
+    assert (change.before, change.after, change.direction) == (
+        "more than 10^26 FLOP of training compute",
+        "more than 10^25 FLOP of training compute",
+        TIGHTENED,
+    )
     assert change.reason == "seed data"
 
 

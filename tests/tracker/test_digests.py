@@ -121,7 +121,7 @@ def test_the_digest_says_whether_a_threshold_was_tightened_or_loosened(smtp_serv
     digests.send_due_digests(now=NOW)
     text = _text(smtp_server.received_by("analyst@example.org")[0])
     assert f"Tightened: {tightened.instrument}: {tightened.name}" in text
-    assert "> 10^26 FLOP → > 10^25 FLOP" in text
+    assert "more than 10^26 FLOP of training compute → more than 10^25 FLOP of training compute" in text
     assert f"Loosened: {loosened.instrument}: {loosened.name}" in text
     assert f"{SITE}{tightened.get_absolute_url()}" in text
 
@@ -518,3 +518,24 @@ def test_the_digest_names_no_threshold_that_was_rejected_or_sent_back(smtp_serve
     text = _text(smtp_server.received_by("analyst@example.org")[0])
     assert rejected.name not in text
     assert sent_back.name not in text
+
+
+def test_following_a_country_brings_its_states(smtp_server):
+    us = registry_factories.jurisdiction("US", "United States")
+    california = registry_factories.jurisdiction("US-CA", "California")
+    eu = registry_factories.jurisdiction("EU", "European Union")
+    factories.subscriber("us-reader@example.org", jurisdictions=[us])
+    factories.document(
+        title="California notice", first_seen_at=IN_PERIOD, jurisdiction=california, tags=[("alignment", "A.")]
+    )
+    factories.document(title="EU notice", first_seen_at=IN_PERIOD, jurisdiction=eu, tags=[("alignment", "B.")])
+    bill = registry_factories.instrument(short_name="State Frontier Bill", jurisdiction=california)
+    registry_factories.threshold(
+        ("training_compute_flop", ">", 1e26), instrument_=bill, reviewed_at=IN_PERIOD, name="State compute line"
+    )
+    digests.send_due_digests(now=NOW)
+    text = _text(smtp_server.received_by("us-reader@example.org")[0])
+    assert "California notice" in text
+    assert "State compute line" in text
+    assert "EU notice" not in text
+    assert "Following: all challenges; US" in text.splitlines()
