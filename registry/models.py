@@ -29,6 +29,10 @@ from registry.vocabulary import (
 )
 
 
+def _day(date) -> str:
+    return f"{date.day} {date:%b %Y}"
+
+
 def _one_of(field: str, choices) -> Q:
     return Q(**{f"{field}__in": choice_values(choices)})
 
@@ -161,6 +165,20 @@ class Instrument(models.Model):
     @property
     def in_force(self) -> bool:
         return self.is_in_force()
+
+    def standing(self, on=None) -> str:
+        """Its status as a reader needs it beside a threshold: "in force since 1 Aug 2024", "vetoed on 29 Sep 2024",
+        "adopted, applies from 1 Jan 2027", "proposed"."""
+        on = on or timezone.localdate()
+        status = self.get_status_display().lower()
+        if self.ended_on:
+            return f"{status} on {_day(self.ended_on)}"
+        if self.is_in_force(on):
+            status = "voluntary, applies" if self.status == InstrumentStatus.VOLUNTARY else "in force"
+            return f"{status} since {_day(self.effective_on)}" if self.effective_on else status
+        if self.effective_on and self.effective_on > on and self.status in APPLYING_STATUSES:
+            return f"{status}, applies from {_day(self.effective_on)}"
+        return status
 
     @property
     def is_binding(self) -> bool:

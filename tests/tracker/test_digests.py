@@ -539,3 +539,35 @@ def test_following_a_country_brings_its_states(smtp_server):
     assert "State compute line" in text
     assert "EU notice" not in text
     assert "Following: all challenges; US" in text.splitlines()
+
+
+def test_a_new_install_s_seed_approvals_are_not_news(smtp_server, settings):
+    settings.DIGEST_SEND_EMPTY = True
+    factories.subscriber("analyst@example.org")
+    registry_factories.threshold(
+        ("training_compute_flop", ">", 1e26), reviewed_at=IN_PERIOD, origin="seed", name="Seeded compute line"
+    )
+    digests.send_due_digests(now=NOW)
+    [message] = smtp_server.received_by("analyst@example.org")
+    assert "Seeded compute line" not in _text(message)
+    assert message["Subject"] == "Nothing new this week (16-22 November 2026)"
+
+
+def test_each_threshold_in_the_digest_shows_its_instrument_s_status(smtp_server, reviewer):
+    factories.subscriber("analyst@example.org")
+    vetoed = registry_factories.instrument(
+        short_name="Vetoed Bill", kind="bill", status="vetoed", effective_on=None, ended_on=datetime.date(2024, 9, 29)
+    )
+    in_force = registry_factories.instrument(short_name="Live Act", effective_on=datetime.date(2024, 8, 1))
+    for instrument, name in ((vetoed, "Vetoed line"), (in_force, "Live line")):
+        threshold = registry_factories.threshold(
+            ("training_compute_flop", ">", 1e26), instrument_=instrument, review_status="candidate", name=name
+        )
+        reviewing.approve(threshold=threshold, reviewer=reviewer)
+    CapabilityThreshold.objects.update(reviewed_at=IN_PERIOD)
+    digests.send_due_digests(now=NOW)
+    [message] = smtp_server.received_by("analyst@example.org")
+    text = _text(message)
+    assert "Approved: Vetoed Bill: Vetoed line [EU], vetoed on 29 Sep 2024" in text
+    assert "Approved: Live Act: Live line [EU], in force since 1 Aug 2024" in text
+    assert "vetoed on 29 Sep 2024" in _html(message)
