@@ -1,5 +1,7 @@
 """The registry's data: jurisdictions, instruments and their timeline, thresholds and reference models."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -156,8 +158,30 @@ class Instrument(models.Model):
     def __str__(self):
         return self.short_name or self.title
 
+    def save(self, *args, **kwargs):
+        # The timeline owns the status: once an instrument has one, its status and end date are its last step's,
+        # whatever was set on the row (the admin, the seed data, a shell). A new instrument starts with its own.
+        if not self._state.adding:
+            self.status, self.ended_on = self._status_from_timeline()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "status", "ended_on"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("instrument-detail", args=[self.slug])
+
+    def _status_from_timeline(self) -> tuple[str, datetime.date | None]:
+        last = StatusEvent.objects.filter(instrument_id=self.pk).order_by("-date", "-pk").values("status", "date")
+        last = last.first()
+        if last is None:
+            return self.status, self.ended_on
+        return last["status"], last["date"] if last["status"] in ENDED_STATUSES else None
+
+    def follow_timeline(self):
+        """Take the status from the timeline after a step was added, changed or removed."""
+        if (self.status, self.ended_on) != self._status_from_timeline():
+            self._change_reason = "status from its timeline"
+            self.save(update_fields=["updated_at"])
 
     def is_in_force(self, on=None) -> bool:
         return in_force(self.status, self.effective_on, self.ended_on, on)
@@ -194,19 +218,25 @@ class Instrument(models.Model):
         if self.ended_on and self.status not in ENDED_STATUSES:
             raise ValidationError({"ended_on": "Only a vetoed, revoked, superseded or withdrawn instrument ends."})
 
+    def status_since(self) -> datetime.date | None:
+        """The date the row gives for its current status: when it ended, took effect, was adopted or introduced."""
+        if self.status in ENDED_STATUSES:
+            return self.ended_on
+        if self.status == InstrumentStatus.PROPOSED:
+            return self.introduced_on
+        if self.status == InstrumentStatus.ADOPTED:
+            return self.adopted_on
+        return self.effective_on or self.adopted_on
+
     def record_status(self, *, on, note: str = "") -> "StatusEvent":
         """Put the current status on the timeline (once per day and status)."""
-        event, _ = StatusEvent.objects.get_or_create(
-            instrument=self, date=on, status=self.status, defaults={"note": note}
-        )
-        return event
+        return self.change_status(self.status, on=on, note=note)
 
     def change_status(self, status: str, *, on, note: str = "") -> "StatusEvent":
-        """Move to a new status and record it on the timeline."""
-        self.status = status
-        self.ended_on = (self.ended_on or on) if status in ENDED_STATUSES else None
-        self.save()
-        return self.record_status(on=on, note=note)
+        """Add a step to the timeline (once per day and status); the status follows it."""
+        event, _ = StatusEvent.objects.get_or_create(instrument=self, date=on, status=status, defaults={"note": note})
+        self.refresh_from_db(fields=["status", "ended_on", "updated_at"])
+        return event
 
 
 class StatusEvent(models.Model):
@@ -226,6 +256,15 @@ class StatusEvent(models.Model):
 
     def __str__(self):
         return f"{self.date}: {self.get_status_display()}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.instrument.follow_timeline()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.instrument.follow_timeline()
+        return result
 
 
 class ThresholdQuerySet(models.QuerySet):

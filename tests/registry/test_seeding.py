@@ -150,3 +150,17 @@ def test_bad_seed_data_names_the_entry_and_changes_nothing(seed_dir, broken, mes
     with pytest.raises(CommandError, match=message):
         call_command("seed_registry", "--seed-dir", str(seed_dir))
     assert not Instrument.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (("status: vetoed\n", "status: proposed\n"), "is not its timeline's last step"),
+        (("ended_on: 2024-09-29", "ended_on: 2024-09-30"), "is not the date its timeline ends"),
+    ],
+)
+def test_a_status_its_timeline_contradicts_is_refused(seed_dir, broken, message):
+    (seed_dir / "registry.yaml").write_text(REGISTRY.replace(*broken))
+    with pytest.raises(CommandError, match=message):
+        call_command("seed_registry", "--seed-dir", str(seed_dir))
+    assert not Instrument.objects.exists()
