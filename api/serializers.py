@@ -16,8 +16,8 @@ from registry.models import (
     Jurisdiction,
     StatusEvent,
     ThresholdCondition,
+    applies_on,
 )
-from registry.models import in_force as instrument_in_force
 from registry.vocabulary import ChallengeCode, Domain, MadeBy, Metric, Operator
 from tracker.models import Document, DocumentTag, DocumentVersion, Source, ThresholdMention
 
@@ -45,7 +45,7 @@ class JurisdictionSerializer(serializers.ModelSerializer):
 
 class InstrumentBriefSerializer(serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code", default=None, allow_null=True)
-    in_force = serializers.BooleanField()
+    in_force = serializers.BooleanField(source="in_force_today")
 
     class Meta:
         model = Instrument
@@ -116,7 +116,7 @@ class ThresholdSerializer(serializers.ModelSerializer):
         return self.from_row(row, conditions, challenges, timezone.localdate(), timezone.get_current_timezone())
 
     def from_row(self, row, conditions, challenges, today, zone):
-        applies = row["instrument_id"] is not None and instrument_in_force(
+        applies = row["instrument_id"] is not None and applies_on(
             row["instrument__status"], row["instrument__effective_on"], row["instrument__ended_on"], today
         )
         data = {
@@ -172,7 +172,7 @@ class StatusEventSerializer(serializers.ModelSerializer):
 
 class InstrumentSerializer(serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code", default=None, allow_null=True)
-    in_force = serializers.BooleanField()
+    in_force = serializers.BooleanField(source="in_force_today")
     binding = serializers.BooleanField(source="is_binding")
     challenges = ChallengeCodes()
     supersedes = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)

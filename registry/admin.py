@@ -116,7 +116,7 @@ class InstrumentAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="In force", boolean=True)
     def in_force_today(self, obj):
-        return obj.in_force
+        return obj.in_force_today
 
     def get_readonly_fields(self, request, obj=None):
         # The timeline below owns the status once the instrument exists: add a step there to change it.

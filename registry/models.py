@@ -90,9 +90,10 @@ class InstrumentQuerySet(models.QuerySet):
         return self.filter(jurisdiction__code=code)
 
 
-def in_force(status, effective_on, ended_on, on=None) -> bool:
+def applies_on(status, effective_on, ended_on, on=None) -> bool:
     """Whether an instrument with this status and these dates applies on a day (today by default): the same test as
-    InstrumentQuerySet.in_force, for an instrument already read."""
+    InstrumentQuerySet.in_force, for an instrument already read or a row. Not the same as the status "in force": an
+    adopted act applies once its date has come, a vetoed bill never."""
     on = on or timezone.localdate()
     if effective_on is None:
         started = status in APPLYING_WITHOUT_DATE
@@ -184,10 +185,10 @@ class Instrument(models.Model):
             self.save(update_fields=["updated_at"])
 
     def is_in_force(self, on=None) -> bool:
-        return in_force(self.status, self.effective_on, self.ended_on, on)
+        return applies_on(self.status, self.effective_on, self.ended_on, on)
 
     @property
-    def in_force(self) -> bool:
+    def in_force_today(self) -> bool:
         return self.is_in_force()
 
     def standing(self, on=None) -> str:
@@ -376,7 +377,8 @@ class CapabilityThreshold(models.Model):
         return reverse("threshold-detail", args=[self.slug])
 
     @property
-    def in_force(self) -> bool:
+    def in_force_today(self) -> bool:
+        """Whether its instrument applies today (a candidate with no instrument does not)."""
         return self.instrument is not None and self.instrument.is_in_force()
 
     def clean(self):
@@ -386,7 +388,8 @@ class CapabilityThreshold(models.Model):
     def conditions_display(self) -> str:
         return formatting.conditions((c.metric, c.operator, c.value, c.level) for c in self.conditions.all())
 
-    def is_triggered_by(self, profile):
+    def evaluation_for(self, profile):
+        """The evaluator's answer for this threshold (an Evaluation: its `result` says whether it is triggered)."""
         from registry.evaluation import evaluate_threshold
 
         return evaluate_threshold(self, profile)

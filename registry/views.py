@@ -28,7 +28,7 @@ def home(request):
         {
             "metric": metric,
             "rows": [
-                {"threshold": threshold, "in_force": threshold.in_force}
+                {"threshold": threshold, "in_force": threshold.in_force_today}
                 for _value, threshold in sorted(rows, key=lambda pair: (pair[0], pair[1].slug))
             ],
         }

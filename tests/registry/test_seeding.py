@@ -77,7 +77,7 @@ def test_seeding_loads_instruments_thresholds_conditions_and_models(seed_dir):
     seed_registry(seed_dir=seed_dir)
     bill = Instrument.objects.get(slug="test-bill")
     assert bill.status == "vetoed"
-    assert not bill.in_force
+    assert not bill.in_force_today
     assert [e.status for e in bill.timeline.all()] == ["proposed", "vetoed"]
     covered = CapabilityThreshold.objects.get(slug="test-bill-covered-model")
     assert (
