@@ -6,8 +6,9 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from registry import formatting
 from registry.evaluation import ProfileError, build_profile
+from registry.exporting import THRESHOLD_ROW_COLUMNS, threshold_json, threshold_parts
+from registry.exporting import timestamp as _timestamp
 from registry.models import (
     AIModel,
     CapabilityThreshold,
@@ -15,10 +16,8 @@ from registry.models import (
     Instrument,
     Jurisdiction,
     StatusEvent,
-    ThresholdCondition,
-    applies_on,
 )
-from registry.vocabulary import ChallengeCode, Domain, MadeBy, Metric, Operator
+from registry.vocabulary import ChallengeCode, Domain, MadeBy, Metric
 from tracker.models import Document, DocumentTag, DocumentVersion, Source, ThresholdMention
 
 SLUG = re.compile(r"[-\w]{1,120}", re.ASCII)
@@ -68,17 +67,7 @@ class ThresholdListSerializer(serializers.ListSerializer):
         items = list(data.all() if hasattr(data, "all") else data)
         if not items or not isinstance(items[0], dict):
             return super().to_representation(items)
-        ids = [row["id"] for row in items]
-        conditions, challenges = {}, {}
-        for threshold_id, *condition in (
-            ThresholdCondition.objects.filter(threshold_id__in=ids)
-            .order_by("pk")
-            .values_list("threshold_id", "metric", "operator", "value", "unit", "level")
-        ):
-            conditions.setdefault(threshold_id, []).append(condition)
-        links = CapabilityThreshold.challenges.through.objects.filter(capabilitythreshold_id__in=ids)
-        for threshold_id, code in links.values_list("capabilitythreshold_id", "challenge_id"):
-            challenges.setdefault(threshold_id, []).append(code)
+        conditions, challenges = threshold_parts([row["id"] for row in items])
         context = (timezone.localdate(), timezone.get_current_timezone())
         return [
             self.child.from_row(row, conditions.get(row["id"], []), challenges.get(row["id"], []), *context)
@@ -94,12 +83,12 @@ class ThresholdSerializer(serializers.ModelSerializer):
     challenges = ChallengeCodes()
     in_force = serializers.BooleanField()
     instrument = InstrumentBriefSerializer(allow_null=True)
-    readable = serializers.CharField(source="conditions_display", help_text="e.g. > 10^26 FLOP AND > $100 million")
+    readable = serializers.CharField(
+        source="conditions_display",
+        help_text="e.g. more than 10^26 FLOP of training compute AND more than $100 million of training compute cost",
+    )
 
-    ROW_COLUMNS = ("id", "slug", "name", "domain", "review_status", "source_url", "locator", "obligations")
-    ROW_COLUMNS += ("updated_at", "instrument_id", "instrument__slug", "instrument__kind", "instrument__title")
-    ROW_COLUMNS += ("instrument__short_name", "instrument__issuer", "instrument__jurisdiction__code")
-    ROW_COLUMNS += ("instrument__status", "instrument__effective_on", "instrument__ended_on")
+    ROW_COLUMNS = THRESHOLD_ROW_COLUMNS
 
     class Meta:
         model = CapabilityThreshold
@@ -116,40 +105,7 @@ class ThresholdSerializer(serializers.ModelSerializer):
         return self.from_row(row, conditions, challenges, timezone.localdate(), timezone.get_current_timezone())
 
     def from_row(self, row, conditions, challenges, today, zone):
-        applies = row["instrument_id"] is not None and applies_on(
-            row["instrument__status"], row["instrument__effective_on"], row["instrument__ended_on"], today
-        )
-        data = {
-            "id": row["id"],
-            "slug": row["slug"],
-            "name": row["name"],
-            "domain": row["domain"],
-            "review_status": row["review_status"],
-            "in_force": applies,
-            "challenges": sorted(challenges),
-            "source_url": row["source_url"],
-            "locator": row["locator"],
-            "obligations": row["obligations"],
-            "conditions": [
-                {"metric": metric, "operator": Operator(operator).label, "value": value, "unit": unit, "level": level}
-                for metric, operator, value, unit, level in conditions
-            ],
-            "readable": formatting.conditions((metric, operator, value, level)
-                                              for metric, operator, value, _unit, level in conditions),
-            "updated_at": _timestamp(row["updated_at"], zone),
-        }  # fmt: skip
-        if "instrument" in self.Meta.fields:
-            data["instrument"] = row["instrument_id"] and {
-                "id": row["instrument_id"],
-                "slug": row["instrument__slug"],
-                "kind": row["instrument__kind"],
-                "title": row["instrument__title"],
-                "short_name": row["instrument__short_name"],
-                "issuer": row["instrument__issuer"],
-                "jurisdiction": row["instrument__jurisdiction__code"],
-                "status": row["instrument__status"],
-                "in_force": applies,
-            }
+        data = threshold_json(row, conditions, challenges, today=today, zone=zone)
         return {name: data[name] for name in self.Meta.fields}
 
 
@@ -245,14 +201,6 @@ class DocumentListSerializer(serializers.ListSerializer):
         tags = DocumentTag.effective_rows([row["id"] for row in rows])
         zone = timezone.get_current_timezone()
         return [self.child.from_row(row, tags.get(row["id"], []), zone) for row in rows]
-
-
-def _timestamp(value, zone):
-    """As DRF's DateTimeField writes it (ISO 8601, UTC as Z), with the zone looked up once a page."""
-    if value is None:
-        return None
-    text = value.astimezone(zone).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class DocumentSerializer(serializers.ModelSerializer):

@@ -169,3 +169,11 @@ def test_the_bulk_export_holds_the_whole_registry(api, registry):
     body = api.get("/api/v1/export/").json()
     assert {i["slug"] for i in body["instruments"]} == {"eu-act", "ca-bill"}
     assert body["models"][0]["name"] == "Model A"
+
+
+def test_a_threshold_reads_the_same_in_the_export_as_in_the_api(api, registry):
+    detail = api.get(f"/api/v1/thresholds/{registry['ca'].pk}/").json()
+    exported = api.get("/api/v1/export/").json()
+    [instrument] = [i for i in exported["instruments"] if i["slug"] == "ca-bill"]
+    [threshold] = instrument["thresholds"]
+    assert threshold == {key: value for key, value in detail.items() if key != "instrument"}

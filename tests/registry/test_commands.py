@@ -103,7 +103,10 @@ def test_export_registry_json_has_instruments_thresholds_conditions_and_models(t
             "source_url", "challenges", "thresholds"} <= set(instrument)  # fmt: skip
     [threshold] = instrument["thresholds"]
     assert threshold["slug"] == "eu-compute"
-    assert threshold["conditions"] == [{"metric": "training_compute_flop", "operator": ">", "value": 1e25, "unit": ""}]
+    assert threshold["conditions"] == [
+        {"metric": "training_compute_flop", "operator": ">", "value": 1e25, "unit": "", "level": ""}
+    ]
+    assert threshold["readable"] == "more than 10^25 FLOP of training compute"
     assert data["models"] == [
         {"name": "Model A", "developer": "Lab", "released": None, "training_compute_flop": 2e25,
          "confidence": "likely", "source_url": ""}
