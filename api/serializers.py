@@ -1,11 +1,14 @@
 """How registry and tracker objects look in the API."""
 
+import re
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from registry import formatting
-from registry.evaluation import ModelProfile
+from registry.evaluation import ProfileError, build_profile
+from registry.exporting import THRESHOLD_ROW_COLUMNS, threshold_json, threshold_parts
+from registry.exporting import timestamp as _timestamp
 from registry.models import (
     AIModel,
     CapabilityThreshold,
@@ -13,11 +16,11 @@ from registry.models import (
     Instrument,
     Jurisdiction,
     StatusEvent,
-    ThresholdCondition,
 )
-from registry.models import in_force as instrument_in_force
-from registry.vocabulary import ChallengeCode, Domain, Metric, Operator
+from registry.vocabulary import ChallengeCode, Domain, MadeBy, Metric
 from tracker.models import Document, DocumentTag, DocumentVersion, Source, ThresholdMention
+
+SLUG = re.compile(r"[-\w]{1,120}", re.ASCII)
 
 
 class ChallengeCodes(serializers.Field):
@@ -41,7 +44,7 @@ class JurisdictionSerializer(serializers.ModelSerializer):
 
 class InstrumentBriefSerializer(serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code", default=None, allow_null=True)
-    in_force = serializers.BooleanField()
+    in_force = serializers.BooleanField(source="in_force_today")
 
     class Meta:
         model = Instrument
@@ -64,17 +67,7 @@ class ThresholdListSerializer(serializers.ListSerializer):
         items = list(data.all() if hasattr(data, "all") else data)
         if not items or not isinstance(items[0], dict):
             return super().to_representation(items)
-        ids = [row["id"] for row in items]
-        conditions, challenges = {}, {}
-        for threshold_id, *condition in (
-            ThresholdCondition.objects.filter(threshold_id__in=ids)
-            .order_by("pk")
-            .values_list("threshold_id", "metric", "operator", "value", "unit", "level")
-        ):
-            conditions.setdefault(threshold_id, []).append(condition)
-        links = CapabilityThreshold.challenges.through.objects.filter(capabilitythreshold_id__in=ids)
-        for threshold_id, code in links.values_list("capabilitythreshold_id", "challenge_id"):
-            challenges.setdefault(threshold_id, []).append(code)
+        conditions, challenges = threshold_parts([row["id"] for row in items])
         context = (timezone.localdate(), timezone.get_current_timezone())
         return [
             self.child.from_row(row, conditions.get(row["id"], []), challenges.get(row["id"], []), *context)
@@ -90,12 +83,12 @@ class ThresholdSerializer(serializers.ModelSerializer):
     challenges = ChallengeCodes()
     in_force = serializers.BooleanField()
     instrument = InstrumentBriefSerializer(allow_null=True)
-    readable = serializers.CharField(source="conditions_display", help_text="e.g. > 10^26 FLOP AND > $100 million")
+    readable = serializers.CharField(
+        source="conditions_display",
+        help_text="e.g. more than 10^26 FLOP of training compute AND more than $100 million of training compute cost",
+    )
 
-    ROW_COLUMNS = ("id", "slug", "name", "domain", "review_status", "source_url", "locator", "obligations")
-    ROW_COLUMNS += ("updated_at", "instrument_id", "instrument__slug", "instrument__kind", "instrument__title")
-    ROW_COLUMNS += ("instrument__short_name", "instrument__issuer", "instrument__jurisdiction__code")
-    ROW_COLUMNS += ("instrument__status", "instrument__effective_on", "instrument__ended_on")
+    ROW_COLUMNS = THRESHOLD_ROW_COLUMNS
 
     class Meta:
         model = CapabilityThreshold
@@ -112,40 +105,7 @@ class ThresholdSerializer(serializers.ModelSerializer):
         return self.from_row(row, conditions, challenges, timezone.localdate(), timezone.get_current_timezone())
 
     def from_row(self, row, conditions, challenges, today, zone):
-        applies = row["instrument_id"] is not None and instrument_in_force(
-            row["instrument__status"], row["instrument__effective_on"], row["instrument__ended_on"], today
-        )
-        data = {
-            "id": row["id"],
-            "slug": row["slug"],
-            "name": row["name"],
-            "domain": row["domain"],
-            "review_status": row["review_status"],
-            "in_force": applies,
-            "challenges": sorted(challenges),
-            "source_url": row["source_url"],
-            "locator": row["locator"],
-            "obligations": row["obligations"],
-            "conditions": [
-                {"metric": metric, "operator": Operator(operator).label, "value": value, "unit": unit, "level": level}
-                for metric, operator, value, unit, level in conditions
-            ],
-            "readable": formatting.conditions((metric, operator, value, level)
-                                              for metric, operator, value, _unit, level in conditions),
-            "updated_at": _timestamp(row["updated_at"], zone),
-        }  # fmt: skip
-        if "instrument" in self.Meta.fields:
-            data["instrument"] = row["instrument_id"] and {
-                "id": row["instrument_id"],
-                "slug": row["instrument__slug"],
-                "kind": row["instrument__kind"],
-                "title": row["instrument__title"],
-                "short_name": row["instrument__short_name"],
-                "issuer": row["instrument__issuer"],
-                "jurisdiction": row["instrument__jurisdiction__code"],
-                "status": row["instrument__status"],
-                "in_force": applies,
-            }
+        data = threshold_json(row, conditions, challenges, today=today, zone=zone)
         return {name: data[name] for name in self.Meta.fields}
 
 
@@ -168,7 +128,7 @@ class StatusEventSerializer(serializers.ModelSerializer):
 
 class InstrumentSerializer(serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code", default=None, allow_null=True)
-    in_force = serializers.BooleanField()
+    in_force = serializers.BooleanField(source="in_force_today")
     binding = serializers.BooleanField(source="is_binding")
     challenges = ChallengeCodes()
     supersedes = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
@@ -241,14 +201,6 @@ class DocumentListSerializer(serializers.ListSerializer):
         tags = DocumentTag.effective_rows([row["id"] for row in rows])
         zone = timezone.get_current_timezone()
         return [self.child.from_row(row, tags.get(row["id"], []), zone) for row in rows]
-
-
-def _timestamp(value, zone):
-    """As DRF's DateTimeField writes it (ISO 8601, UTC as Z), with the zone looked up once a page."""
-    if value is None:
-        return None
-    text = value.astimezone(zone).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -355,37 +307,58 @@ def _figure(**kwargs):
 
 
 class ProfileSerializer(serializers.Serializer):
-    """What is known of a model; leave out what is unknown."""
+    """What is known of a model; leave out what is unknown. Any other parameter is refused with a 400."""
 
-    training_compute_flop = _figure(help_text="Training compute in FLOP, e.g. 3.8e25.")
-    training_cost_usd = _figure()
+    training_compute_flop = _figure(help_text="The model's whole training compute in FLOP, e.g. 3.8e25.")
+    training_cost_usd = _figure(help_text="The compute cost of the model's whole training, in USD.")
     developer_revenue_usd = _figure()
     parameters = _figure()
     cluster_ops_per_second = _figure()
     bio_sequence_data = serializers.BooleanField(required=False, allow_null=True, default=None)
+    made_by = serializers.ChoiceField(
+        choices=MadeBy.choices,
+        required=False,
+        allow_null=True,
+        help_text="How the model was made; fine-tuning and distillation thresholds are judged on it.",
+    )
+    modification_compute_flop = _figure(help_text="Compute of the fine-tuning or other modification alone, in FLOP.")
+    modification_cost_usd = _figure(help_text="Compute cost of the fine-tuning or other modification alone, in USD.")
+    distillation_cost_usd = _figure(help_text="Compute cost of the distillation alone, in USD.")
+    original_compute_flop = _figure(help_text="Training compute of the model it was fine-tuned or modified from.")
     capability_findings = serializers.DictField(
         child=serializers.BooleanField(),
         required=False,
         help_text='Threshold slug or domain -> reached (true) or ruled out (false), e.g. {"cyber": false}.',
     )
     model = serializers.CharField(required=False, max_length=200, help_text="Start from a reference model by name.")
+    original_model = serializers.CharField(
+        required=False, max_length=200, help_text="The reference model it was fine-tuned or distilled from, by name."
+    )
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields)) if hasattr(data, "keys") else []
+        if unknown:
+            raise serializers.ValidationError(
+                {name[:50]: f"Unknown parameter; known ones: {', '.join(self.fields)}." for name in unknown}
+            )
+        return super().to_internal_value(data)
 
     def validate_capability_findings(self, findings):
         domains = set(Domain.values)
+        # A slug the asker may not see answers like an unknown one: no oracle for thresholds in review.
+        request = self.context.get("request")
+        visible = CapabilityThreshold.objects.visible_to(request.user if request else None)
         for key in findings:
-            if len(key) > 120 or not (key in domains or CapabilityThreshold.objects.filter(slug=key).exists()):
+            known = key in domains or (SLUG.fullmatch(key) and visible.filter(slug=key).exists())
+            if not known:
                 raise serializers.ValidationError(f"{key[:120]!r} is neither a domain nor a threshold slug.")
         return findings
 
     def validate(self, data):
-        figures = {}
-        if name := data.pop("model", None):
-            model = AIModel.objects.filter(name__iexact=name).first()
-            if model is None:
-                raise serializers.ValidationError({"model": f"unknown reference model {name!r}"})
-            figures = {"training_compute_flop": model.training_compute_flop, "parameters": model.parameters}
-        figures |= {key: value for key, value in data.items() if value is not None}
-        return ModelProfile(**figures)
+        try:
+            return build_profile(**data)
+        except ProfileError as error:
+            raise serializers.ValidationError({error.field: str(error)}) from None
 
 
 class EvaluationSerializer(serializers.Serializer):
@@ -402,7 +375,25 @@ class EvaluationSerializer(serializers.Serializer):
     obligations = serializers.CharField()
 
 
+class EchoedProfileSerializer(serializers.Serializer):
+    """The figures the evaluation went on (a reference model's included); null where unknown."""
+
+    training_compute_flop = serializers.FloatField(allow_null=True)
+    training_cost_usd = serializers.FloatField(allow_null=True)
+    developer_revenue_usd = serializers.FloatField(allow_null=True)
+    parameters = serializers.FloatField(allow_null=True)
+    cluster_ops_per_second = serializers.FloatField(allow_null=True)
+    modification_compute_flop = serializers.FloatField(allow_null=True)
+    modification_cost_usd = serializers.FloatField(allow_null=True)
+    distillation_cost_usd = serializers.FloatField(allow_null=True)
+    original_compute_flop = serializers.FloatField(allow_null=True)
+    bio_sequence_data = serializers.BooleanField(allow_null=True)
+    made_by = serializers.ChoiceField(choices=MadeBy.choices, allow_null=True)
+    capability_findings = serializers.DictField(child=serializers.BooleanField())
+
+
 class EvaluationResultsSerializer(serializers.Serializer):
+    profile = EchoedProfileSerializer()
     results = EvaluationSerializer(many=True)
 
 

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, pagination, permissions, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, renderer_classes
 from rest_framework.filters import SearchFilter
@@ -102,13 +102,9 @@ class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends = [FilterBackend, SearchFilter, OrderingFilter]
 
 
-def _visible_thresholds(request):
-    return CapabilityThreshold.objects.all() if is_staff(request) else CapabilityThreshold.objects.approved()
-
-
 def _thresholds_for(request):
     return (
-        _visible_thresholds(request)
+        CapabilityThreshold.objects.visible_to(request.user)
         .select_related("instrument__jurisdiction")
         .prefetch_related(Prefetch("conditions", queryset=ThresholdCondition.objects.order_by("pk")), "challenges")
     )
@@ -116,7 +112,7 @@ def _thresholds_for(request):
 
 def _threshold_rows_for(request):
     """The thresholds a list shows, as rows: the serializer reads conditions and challenges in one query each."""
-    return _visible_thresholds(request).values(*s.ThresholdSerializer.ROW_COLUMNS)
+    return CapabilityThreshold.objects.visible_to(request.user).values(*s.ThresholdSerializer.ROW_COLUMNS)
 
 
 class InstrumentViewSet(ReadOnlyViewSet):
@@ -271,9 +267,9 @@ class DocumentViewSet(ReadOnlyViewSet):
     def get_queryset(self):
         if self.action == "list":  # rows, not instances; the serializer reads tags in one query per page
             return Document.objects.values(*s.DocumentSerializer.LIST_COLUMNS)
-        return Document.objects.select_related("source", "jurisdiction").prefetch_related(
-            "tags", "versions", "mentions__threshold"
-        )
+        # A mention names its threshold only when the reader may see that threshold.
+        visible = Prefetch("mentions__threshold", queryset=CapabilityThreshold.objects.visible_to(self.request.user))
+        return Document.objects.select_related("source", "jurisdiction").prefetch_related("tags", "versions", visible)
 
     def get_serializer_class(self):
         return s.DocumentDetailSerializer if self.action == "retrieve" else s.DocumentSerializer
@@ -318,25 +314,36 @@ class SourceViewSet(ReadOnlyViewSet):
     ordering = ["name"]
 
 
+EVALUATE_RESPONSES = {
+    200: s.EvaluationResultsSerializer,
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="A bad profile: each key names a parameter at fault (an unknown parameter among them), with "
+        'its message, e.g. {"training_compute": "Unknown parameter; known ones: ..."}.',
+    ),
+}
+
+
 class EvaluateView(ApiViewMixin, APIView):
     """Which approved thresholds a model triggers, does not trigger, or cannot be judged on (and what is missing)."""
 
     permission_classes = [permissions.AllowAny]
 
     def _answer(self, data):
-        profile = s.ProfileSerializer(data=data)
+        profile = s.ProfileSerializer(data=data, context={"request": self.request})
         profile.is_valid(raise_exception=True)
         # as_dict is already EvaluationSerializer's shape (the schema's): passing 40 results through its fields
         # again only cost time.
-        return Response({"results": [evaluation.as_dict() for evaluation in evaluate(profile.validated_data)]})
+        results = [evaluation.as_dict() for evaluation in evaluate(profile.validated_data)]
+        return Response({"profile": profile.validated_data.figures(), "results": results})
 
-    @extend_schema(parameters=[s.ProfileSerializer], responses={200: s.EvaluationResultsSerializer})
+    @extend_schema(parameters=[s.ProfileSerializer], responses=EVALUATE_RESPONSES)
     def get(self, request):
         data = request.query_params.dict()
         data.pop("format", None)
         return self._answer(data)
 
-    @extend_schema(request=s.ProfileSerializer, responses={200: s.EvaluationResultsSerializer})
+    @extend_schema(request=s.ProfileSerializer, responses=EVALUATE_RESPONSES)
     def post(self, request):
         return self._answer(request.data)
 
@@ -363,7 +370,7 @@ class ExportView(ApiViewMixin, APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        return Response(registry_export())
+        return Response(registry_export(thresholds=CapabilityThreshold.objects.visible_to(request.user)))
 
 
 class SubscriptionView(ApiViewMixin, APIView):

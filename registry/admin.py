@@ -116,12 +116,16 @@ class InstrumentAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="In force", boolean=True)
     def in_force_today(self, obj):
-        return obj.in_force
+        return obj.in_force_today
+
+    def get_readonly_fields(self, request, obj=None):
+        # The timeline below owns the status once the instrument exists: add a step there to change it.
+        return ["status", "ended_on"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if "status" in form.changed_data:
-            obj.record_status(on=timezone.localdate(), note=f"Set in the admin by {request.user}")
+        if not change:
+            obj.record_status(on=obj.status_since() or timezone.localdate(), note=f"Set in the admin by {request.user}")
 
 
 class ConditionInline(admin.TabularInline):

@@ -6,18 +6,45 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from registry.models import CapabilityThreshold, ThresholdCondition
-from registry.vocabulary import MAGNITUDE_METRICS, Metric
+from registry.models import AIModel, CapabilityThreshold, ThresholdCondition
+from registry.vocabulary import MAGNITUDE_METRICS, NOT_DONE, MadeBy, Metric
 
 TRIGGERED = "triggered"
 NOT_TRIGGERED = "not_triggered"
 UNDETERMINED = "undetermined"
+# The one order of an evaluation's results, in the API and on the command line.
+RESULT_ORDER = {TRIGGERED: 0, UNDETERMINED: 1, NOT_TRIGGERED: 2}
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be: `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+FIGURES = (
+    "training_compute_flop",
+    "training_cost_usd",
+    "developer_revenue_usd",
+    "parameters",
+    "cluster_ops_per_second",
+    "modification_compute_flop",
+    "modification_cost_usd",
+    "distillation_cost_usd",
+    "original_compute_flop",
+)
 
 
 @dataclass(frozen=True)
 class ModelProfile:
     """What is known of a model. None means unknown; capability findings map a threshold slug (or a whole
-    domain) to True when the level was reached and False when evaluations ruled it out."""
+    domain) to True when the level was reached and False when evaluations ruled it out.
+
+    Training figures are the model's whole training. `made_by` says how the model was made; the modification and
+    distillation figures are what making it from another model took (`original_compute_flop`: that model's
+    training compute), and are nil for a model not made that way."""
 
     training_compute_flop: float | None = None
     training_cost_usd: float | None = None
@@ -25,18 +52,46 @@ class ModelProfile:
     parameters: float | None = None
     cluster_ops_per_second: float | None = None
     bio_sequence_data: bool | None = None
+    made_by: MadeBy | None = None
+    modification_compute_flop: float | None = None
+    modification_cost_usd: float | None = None
+    distillation_cost_usd: float | None = None
+    original_compute_flop: float | None = None
     capability_findings: Mapping[str, bool] = field(default_factory=dict)
 
     def __post_init__(self):
-        for name in ("training_compute_flop", "training_cost_usd", "developer_revenue_usd", "parameters",
-                     "cluster_ops_per_second"):  # fmt: skip
+        for name in FIGURES:
             value = getattr(self, name)
             if value is not None and (not math.isfinite(value) or value < 0):
-                raise ValueError(f"{name} must be a finite number of zero or more, not {value!r}")
+                raise ProfileError(name, f"{name} must be a finite number of zero or more, not {value!r}")
+            # No figure here counts in fractions (of a FLOP, a parameter, a dollar): 1e-300 is a typing slip.
+            if value is not None and 0 < value < 1:
+                raise ProfileError(name, f"{name} must be 0 or at least 1, not {value!r}")
+        if self.made_by is not None:
+            made_by = MadeBy(self.made_by)
+            for metric in NOT_DONE[made_by]:
+                if getattr(self, metric, None):
+                    raise ProfileError(metric, f"{metric} does not apply to a model made so: {made_by.label.lower()}")
+
+    def figures(self) -> dict:
+        """What the evaluation went on, unknowns included (None): the answer echoes it."""
+        known = {name: getattr(self, name) for name in FIGURES}
+        return {
+            **known,
+            "bio_sequence_data": self.bio_sequence_data,
+            "made_by": self.made_by and MadeBy(self.made_by).value,
+            "capability_findings": dict(self.capability_findings),
+        }
 
     def value_of(self, metric: str) -> float | None:
         if metric == Metric.BIO_SEQUENCE_DATA:
             return None if self.bio_sequence_data is None else float(self.bio_sequence_data)
+        if self.made_by is not None and metric in NOT_DONE[MadeBy(self.made_by)]:
+            return 0.0
+        if metric == Metric.MODIFICATION_COMPUTE_RATIO:
+            if self.modification_compute_flop is None or not self.original_compute_flop:
+                return None
+            return self.modification_compute_flop / self.original_compute_flop
         return getattr(self, metric, None)
 
 
@@ -117,7 +172,8 @@ def _margin_oom(conditions, profile: ModelProfile) -> float | None:
     for condition in conditions:
         value = profile.value_of(condition.metric)
         if condition.metric in MAGNITUDE_METRICS and value and condition.value:
-            margins.append(math.log10(value / condition.value))
+            # Two logarithms, not one of the quotient: 1e-300 / 1e26 is 0 in floating point.
+            margins.append(math.log10(value) - math.log10(condition.value))
     return round(min(margins, key=abs), 2) if margins else None
 
 
@@ -149,4 +205,25 @@ def evaluate(profile: ModelProfile, *, thresholds=None, on=None) -> list[Evaluat
     conditions = [condition for threshold in thresholds for condition in threshold.conditions.all()]
     ladder = _CapabilityLadder(profile.capability_findings, conditions)
     on = on or timezone.localdate()
-    return [evaluate_threshold(threshold, profile, ladder=ladder, on=on) for threshold in thresholds]
+    evaluations = [evaluate_threshold(threshold, profile, ladder=ladder, on=on) for threshold in thresholds]
+    return sorted(evaluations, key=lambda e: (RESULT_ORDER[e.result], not e.in_force, e.threshold.slug))
+
+
+def _reference_model(field: str, name: str) -> AIModel:
+    model = AIModel.objects.filter(name__iexact=name).first()
+    if model is None:
+        raise ProfileError(field, f"unknown model {name!r}: it is not among the reference models")
+    return model
+
+
+def build_profile(*, model: str | None = None, original_model: str | None = None, **known) -> ModelProfile:
+    """A profile from what is known. `model` starts from a reference model's figures, `original_model` names the
+    reference model this one was made from (its compute is the original's); figures given explicitly win."""
+    figures = {}
+    if model:
+        reference = _reference_model("model", model)
+        figures = {"training_compute_flop": reference.training_compute_flop, "parameters": reference.parameters}
+    if original_model:
+        figures["original_compute_flop"] = _reference_model("original_model", original_model).training_compute_flop
+    figures |= {name: value for name, value in known.items() if value is not None}
+    return ModelProfile(**figures)

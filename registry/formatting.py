@@ -1,11 +1,38 @@
-"""Readable renderings of threshold figures: 10^25 FLOP, 3 × 10^25 FLOP, $100 million."""
+"""Readable renderings of threshold figures and conditions: 10^25 FLOP, 3 × 10^25 FLOP, $100 million, "more than
+$100 million of training compute cost"."""
 
 import math
 
 from registry.vocabulary import Metric, Operator
 
-_MONEY_METRICS = {Metric.TRAINING_COST_USD, Metric.DEVELOPER_REVENUE_USD, Metric.DAMAGE_USD}
+_MONEY_METRICS = {
+    Metric.TRAINING_COST_USD,
+    Metric.DEVELOPER_REVENUE_USD,
+    Metric.DAMAGE_USD,
+    Metric.MODIFICATION_COST_USD,
+    Metric.DISTILLATION_COST_USD,
+}
 _WORDS = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
+SIGNIFICANT_DIGITS = 6
+# What each figure is an amount of, as a condition names it: "more than 10^26 FLOP of training compute". Metrics
+# whose figure already says it (parameters, deaths) have none.
+_QUANTITIES = {
+    Metric.TRAINING_COMPUTE_FLOP: "training compute",
+    Metric.TRAINING_COST_USD: "training compute cost",
+    Metric.DEVELOPER_REVENUE_USD: "developer annual revenue",
+    Metric.CLUSTER_OPS_PER_SECOND: "cluster capacity",
+    Metric.MODIFICATION_COMPUTE_FLOP: "fine-tuning or other modification compute",
+    Metric.MODIFICATION_COST_USD: "fine-tuning or other modification compute cost",
+    Metric.DISTILLATION_COST_USD: "distillation compute cost",
+    Metric.DAMAGE_USD: "damage",
+}
+
+
+def rounded(value: float | None, digits: int = SIGNIFICANT_DIGITS) -> float | None:
+    """A figure to `digits` significant digits: 4.6400000000000005e+26 is 4.64e+26."""
+    if value is None or value == 0 or not math.isfinite(value):
+        return value
+    return float(f"{value:.{digits}g}")
 
 
 def scientific(value: float) -> str:
@@ -31,7 +58,7 @@ def figure(metric: str, value: float, level: str = "") -> str:
         return level or f"rank {value:g}"
     if metric in _MONEY_METRICS:
         return money(value)
-    if metric == Metric.TRAINING_COMPUTE_FLOP:
+    if metric in (Metric.TRAINING_COMPUTE_FLOP, Metric.MODIFICATION_COMPUTE_FLOP):
         return f"{scientific(value)} FLOP"
     if metric == Metric.CLUSTER_OPS_PER_SECOND:
         return f"{scientific(value)} op/s"
@@ -39,18 +66,27 @@ def figure(metric: str, value: float, level: str = "") -> str:
         return f"{scientific(value)} parameters"
     if metric == Metric.FATALITIES:
         return f"{value:g} deaths"
+    if metric == Metric.MODIFICATION_COMPUTE_RATIO:
+        return f"{value:.3g} times"
     return f"{value:g}"
 
 
 def condition(metric: str, operator: str, value: float, level: str = "") -> str:
-    """ "> 10^25 FLOP", "≥ CBRN-3", or a plain phrase for a yes/no metric."""
+    """A condition that names its quantity: "more than 10^25 FLOP of training compute", "capability level at least
+    CBRN-3", or a plain phrase for a yes/no metric."""
     if metric == Metric.BIO_SEQUENCE_DATA:
         trained = operator == Operator.EQ and value == 1
         return f"{'' if trained else 'not '}trained mainly on biological sequence data"
-    return f"{Operator(operator).label} {figure(metric, value, level)}"
+    words = Operator(operator).words
+    if metric == Metric.CAPABILITY_LEVEL:
+        return f"capability level {words} {figure(metric, value, level)}"
+    if metric == Metric.MODIFICATION_COMPUTE_RATIO:
+        return f"modification compute {words} {figure(metric, value)} the original model's training compute"
+    quantity = _QUANTITIES.get(metric)
+    return f"{words} {figure(metric, value, level)}" + (f" of {quantity}" if quantity else "")
 
 
 def conditions(items) -> str:
-    """All of a threshold's conditions, from (metric, operator, value, level) tuples: "> 10^26 FLOP AND > $100
-    million"."""
+    """All of a threshold's conditions, from (metric, operator, value, level) tuples: "more than 10^26 FLOP of
+    training compute AND more than $100 million of training compute cost"."""
     return " AND ".join(condition(*item) for item in items) or "(no conditions)"

@@ -1,5 +1,7 @@
 """The registry's data: jurisdictions, instruments and their timeline, thresholds and reference models."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -27,6 +29,10 @@ from registry.vocabulary import (
     ReviewStatus,
     choice_values,
 )
+
+
+def _day(date) -> str:
+    return f"{date.day} {date:%b %Y}"
 
 
 def _one_of(field: str, choices) -> Q:
@@ -65,6 +71,11 @@ class Jurisdiction(models.Model):
     def __str__(self):
         return self.code
 
+    @staticmethod
+    def within(code: str, outer_codes) -> bool:
+        """Whether a jurisdiction is one of `outer_codes` or nested in one: US-CA and US-NY are within US."""
+        return any(code == outer or code.startswith(f"{outer}-") for outer in outer_codes)
+
 
 class InstrumentQuerySet(models.QuerySet):
     def in_force(self, on=None):
@@ -79,9 +90,10 @@ class InstrumentQuerySet(models.QuerySet):
         return self.filter(jurisdiction__code=code)
 
 
-def in_force(status, effective_on, ended_on, on=None) -> bool:
+def applies_on(status, effective_on, ended_on, on=None) -> bool:
     """Whether an instrument with this status and these dates applies on a day (today by default): the same test as
-    InstrumentQuerySet.in_force, for an instrument already read."""
+    InstrumentQuerySet.in_force, for an instrument already read or a row. Not the same as the status "in force": an
+    adopted act applies once its date has come, a vetoed bill never."""
     on = on or timezone.localdate()
     if effective_on is None:
         started = status in APPLYING_WITHOUT_DATE
@@ -147,15 +159,51 @@ class Instrument(models.Model):
     def __str__(self):
         return self.short_name or self.title
 
+    def save(self, *args, **kwargs):
+        # The timeline owns the status: once an instrument has one, its status and end date are its last step's,
+        # whatever was set on the row (the admin, the seed data, a shell). A new instrument starts with its own.
+        if not self._state.adding:
+            self.status, self.ended_on = self._status_from_timeline()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "status", "ended_on"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("instrument-detail", args=[self.slug])
 
+    def _status_from_timeline(self) -> tuple[str, datetime.date | None]:
+        last = StatusEvent.objects.filter(instrument_id=self.pk).order_by("-date", "-pk").values("status", "date")
+        last = last.first()
+        if last is None:
+            return self.status, self.ended_on
+        return last["status"], last["date"] if last["status"] in ENDED_STATUSES else None
+
+    def follow_timeline(self):
+        """Take the status from the timeline after a step was added, changed or removed."""
+        if (self.status, self.ended_on) != self._status_from_timeline():
+            self._change_reason = "status from its timeline"
+            self.save(update_fields=["updated_at"])
+
     def is_in_force(self, on=None) -> bool:
-        return in_force(self.status, self.effective_on, self.ended_on, on)
+        return applies_on(self.status, self.effective_on, self.ended_on, on)
 
     @property
-    def in_force(self) -> bool:
+    def in_force_today(self) -> bool:
         return self.is_in_force()
+
+    def standing(self, on=None) -> str:
+        """Its status as a reader needs it beside a threshold: "in force since 1 Aug 2024", "vetoed on 29 Sep 2024",
+        "adopted, applies from 1 Jan 2027", "proposed"."""
+        on = on or timezone.localdate()
+        status = self.get_status_display().lower()
+        if self.ended_on:
+            return f"{status} on {_day(self.ended_on)}"
+        if self.is_in_force(on):
+            status = "voluntary, applies" if self.status == InstrumentStatus.VOLUNTARY else "in force"
+            return f"{status} since {_day(self.effective_on)}" if self.effective_on else status
+        if self.effective_on and self.effective_on > on and self.status in APPLYING_STATUSES:
+            return f"{status}, applies from {_day(self.effective_on)}"
+        return status
 
     @property
     def is_binding(self) -> bool:
@@ -171,19 +219,25 @@ class Instrument(models.Model):
         if self.ended_on and self.status not in ENDED_STATUSES:
             raise ValidationError({"ended_on": "Only a vetoed, revoked, superseded or withdrawn instrument ends."})
 
+    def status_since(self) -> datetime.date | None:
+        """The date the row gives for its current status: when it ended, took effect, was adopted or introduced."""
+        if self.status in ENDED_STATUSES:
+            return self.ended_on
+        if self.status == InstrumentStatus.PROPOSED:
+            return self.introduced_on
+        if self.status == InstrumentStatus.ADOPTED:
+            return self.adopted_on
+        return self.effective_on or self.adopted_on
+
     def record_status(self, *, on, note: str = "") -> "StatusEvent":
         """Put the current status on the timeline (once per day and status)."""
-        event, _ = StatusEvent.objects.get_or_create(
-            instrument=self, date=on, status=self.status, defaults={"note": note}
-        )
-        return event
+        return self.change_status(self.status, on=on, note=note)
 
     def change_status(self, status: str, *, on, note: str = "") -> "StatusEvent":
-        """Move to a new status and record it on the timeline."""
-        self.status = status
-        self.ended_on = (self.ended_on or on) if status in ENDED_STATUSES else None
-        self.save()
-        return self.record_status(on=on, note=note)
+        """Add a step to the timeline (once per day and status); the status follows it."""
+        event, _ = StatusEvent.objects.get_or_create(instrument=self, date=on, status=status, defaults={"note": note})
+        self.refresh_from_db(fields=["status", "ended_on", "updated_at"])
+        return event
 
 
 class StatusEvent(models.Model):
@@ -204,10 +258,26 @@ class StatusEvent(models.Model):
     def __str__(self):
         return f"{self.date}: {self.get_status_display()}"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.instrument.follow_timeline()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.instrument.follow_timeline()
+        return result
+
 
 class ThresholdQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(review_status=ReviewStatus.APPROVED)
+
+    def visible_to(self, user):
+        """The thresholds a person may see anywhere (API, export, site, digests, document mentions): staff see
+        every one, anyone else (None too) only approved ones."""
+        if user is not None and user.is_active and user.is_staff:
+            return self
+        return self.approved()
 
     def awaiting_review(self):
         return self.filter(review_status__in=[ReviewStatus.CANDIDATE, ReviewStatus.IN_REVIEW])
@@ -229,6 +299,9 @@ class ThresholdQuerySet(models.QuerySet):
             .select_related("instrument__jurisdiction")
             .prefetch_related("conditions")
         )
+
+
+REVIEW_COLUMNS = ("review_status", "reviewed_by_id", "reviewed_at", "review_note")
 
 
 class CapabilityThreshold(models.Model):
@@ -290,11 +363,22 @@ class CapabilityThreshold(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # The review decision is registry.reviewing's alone: any other save of an existing row (the admin's form,
+        # a revert to an earlier version, the seed data, a shell) keeps the decision already stored.
+        if not self._state.adding and not getattr(self, "_deciding", False):
+            stored = type(self).objects.filter(pk=self.pk).values(*REVIEW_COLUMNS).first()
+            if stored:
+                for column, value in stored.items():
+                    setattr(self, column, value)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("threshold-detail", args=[self.slug])
 
     @property
-    def in_force(self) -> bool:
+    def in_force_today(self) -> bool:
+        """Whether its instrument applies today (a candidate with no instrument does not)."""
         return self.instrument is not None and self.instrument.is_in_force()
 
     def clean(self):
@@ -304,7 +388,8 @@ class CapabilityThreshold(models.Model):
     def conditions_display(self) -> str:
         return formatting.conditions((c.metric, c.operator, c.value, c.level) for c in self.conditions.all())
 
-    def is_triggered_by(self, profile):
+    def evaluation_for(self, profile):
+        """The evaluator's answer for this threshold (an Evaluation: its `result` says whether it is triggered)."""
         from registry.evaluation import evaluate_threshold
 
         return evaluate_threshold(self, profile)
@@ -340,6 +425,10 @@ class ThresholdCondition(models.Model):
 
     def __str__(self):
         return formatting.condition(self.metric, self.operator, self.value, self.level)
+
+    def save(self, *args, **kwargs):
+        self.value = formatting.rounded(self.value)
+        super().save(*args, **kwargs)
 
     def clean(self):
         if self.metric == Metric.CAPABILITY_LEVEL and (self.value is None or self.value < 1 or not self.level):
@@ -388,3 +477,9 @@ class AIModel(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Estimates arrive with float noise (4.6400000000000005e+26): stored as the figures they stand for.
+        self.parameters = formatting.rounded(self.parameters)
+        self.training_compute_flop = formatting.rounded(self.training_compute_flop)
+        super().save(*args, **kwargs)

@@ -21,7 +21,12 @@ def _decide(threshold: CapabilityThreshold, *, reviewer, status: str, note: str,
     threshold.reviewed_at = timezone.now()
     threshold.review_note = note
     threshold._change_reason = reason
-    threshold.save(update_fields=["review_status", "reviewed_by", "reviewed_at", "review_note", "updated_at"])
+    threshold._history_user = reviewer  # the reviewer, also when the decision is made outside a request
+    threshold._deciding = True
+    try:
+        threshold.save(update_fields=["review_status", "reviewed_by", "reviewed_at", "review_note", "updated_at"])
+    finally:
+        threshold._deciding = False
     return threshold
 
 

@@ -10,6 +10,7 @@ import yaml
 from django.db import transaction
 from django.utils import timezone
 
+from registry import formatting
 from registry.models import (
     AIModel,
     CapabilityThreshold,
@@ -20,6 +21,7 @@ from registry.models import (
     ThresholdCondition,
 )
 from registry.vocabulary import (
+    ENDED_STATUSES,
     METRIC_UNITS,
     ChallengeCode,
     Confidence,
@@ -248,6 +250,20 @@ def _sync_timeline(instrument, raw: dict, report: SeedReport):
         report.add("timeline", outcome)
 
 
+def _check_timeline(raw: dict, values: dict):
+    """The timeline owns the status (Instrument.save takes it from there): a status or end date that says otherwise
+    is an error in the data, not something to pick a winner for."""
+    entry = f"instrument {raw.get('slug')!r}"
+    steps = [(_date(entry, "timeline date", e.get("date")), e.get("status")) for e in raw.get("timeline") or []]
+    if not steps:
+        return
+    date, status = max(steps, key=lambda step: step[0])
+    if values["status"] != status:
+        raise SeedError(f"{entry}: status {values['status']!r} is not its timeline's last step ({status!r} on {date})")
+    if status in ENDED_STATUSES and values["ended_on"] != date:
+        raise SeedError(f"{entry}: ended_on {values['ended_on']} is not the date its timeline ends ({date})")
+
+
 def _reviewed_at(data: dict) -> datetime.datetime:
     reviewed_on = _date("registry", "reviewed_on", data.get("reviewed_on")) or timezone.localdate()
     return datetime.datetime.combine(reviewed_on, datetime.time(), tzinfo=datetime.UTC)
@@ -268,7 +284,9 @@ def seed_instruments(data: dict, report: SeedReport):
     for raw in data["instruments"]:
         if not raw.get("slug"):
             raise SeedError("an instrument has no slug")
-        instrument, outcome = sync_row(Instrument, {"slug": raw["slug"]}, _instrument_values(raw, jurisdictions))
+        values = _instrument_values(raw, jurisdictions)
+        _check_timeline(raw, values)
+        instrument, outcome = sync_row(Instrument, {"slug": raw["slug"]}, values)
         entry = f"instrument {raw['slug']!r}"
         if _set_challenges(instrument, _challenges(entry, raw.get("challenges"))) and outcome == "unchanged":
             outcome = "updated"
@@ -291,7 +309,8 @@ def _number(entry: str, field: str, value: str) -> float | None:
     if value in (None, ""):
         return None
     try:
-        return float(value)
+        # As AIModel.save stores it, so that an unchanged file compares equal to the row.
+        return formatting.rounded(float(value))
     except ValueError:
         raise SeedError(f"{entry}: {field} {value!r} is not a number") from None
 

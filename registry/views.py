@@ -8,9 +8,9 @@ from registry.models import CapabilityThreshold, Instrument, ThresholdCondition
 from registry.vocabulary import Metric
 
 
-def _approved_thresholds():
+def _visible_thresholds(request):
     return (
-        CapabilityThreshold.objects.approved()
+        CapabilityThreshold.objects.visible_to(request.user)
         .select_related("instrument__jurisdiction")
         .prefetch_related(Prefetch("conditions", queryset=ThresholdCondition.objects.order_by("pk")))
     )
@@ -19,7 +19,7 @@ def _approved_thresholds():
 def home(request):
     """Approved thresholds grouped by the metric of their first condition, lowest figure first."""
     groups = {metric: [] for metric in Metric}
-    for threshold in _approved_thresholds():
+    for threshold in _visible_thresholds(request):
         conditions = list(threshold.conditions.all())
         if conditions:
             groups[Metric(conditions[0].metric)].append((conditions[0].value, threshold))
@@ -28,7 +28,7 @@ def home(request):
         {
             "metric": metric,
             "rows": [
-                {"threshold": threshold, "in_force": threshold.instrument.is_in_force(today)}
+                {"threshold": threshold, "in_force": threshold.in_force_today}
                 for _value, threshold in sorted(rows, key=lambda pair: (pair[0], pair[1].slug))
             ],
         }
@@ -43,10 +43,10 @@ def instrument_detail(request, slug):
         Instrument.objects.select_related("jurisdiction", "supersedes").prefetch_related("challenges", "timeline"),
         slug=slug,
     )
-    thresholds = _approved_thresholds().filter(instrument=instrument)
+    thresholds = _visible_thresholds(request).filter(instrument=instrument)
     return render(request, "registry/instrument.html", {"instrument": instrument, "thresholds": thresholds})
 
 
 def threshold_detail(request, slug):
-    threshold = get_object_or_404(_approved_thresholds().prefetch_related("challenges"), slug=slug)
+    threshold = get_object_or_404(_visible_thresholds(request).prefetch_related("challenges"), slug=slug)
     return render(request, "registry/threshold.html", {"threshold": threshold})

@@ -89,6 +89,12 @@ class Metric(models.TextChoices):
     PARAMETERS = "parameters", "Parameters"
     BIO_SEQUENCE_DATA = "bio_sequence_data", "Trained mainly on biological sequence data"
     CAPABILITY_LEVEL = "capability_level", "Capability level"
+    # What it took to make a model from another one: a law's fine-tuning or distillation test is about these, never
+    # about the model's whole training.
+    MODIFICATION_COMPUTE_FLOP = "modification_compute_flop", "Fine-tuning or other modification compute"
+    MODIFICATION_COST_USD = "modification_cost_usd", "Fine-tuning or other modification compute cost"
+    MODIFICATION_COMPUTE_RATIO = "modification_compute_ratio", "Modification compute relative to the original model's"
+    DISTILLATION_COST_USD = "distillation_cost_usd", "Distillation compute cost"
     FATALITIES = "fatalities", "Harm: fatalities"
     DAMAGE_USD = "damage_usd", "Harm: damage"
 
@@ -102,6 +108,10 @@ METRIC_UNITS = {
     Metric.PARAMETERS: "parameters",
     Metric.BIO_SEQUENCE_DATA: "",
     Metric.CAPABILITY_LEVEL: "rank",
+    Metric.MODIFICATION_COMPUTE_FLOP: "FLOP",
+    Metric.MODIFICATION_COST_USD: "USD",
+    Metric.MODIFICATION_COMPUTE_RATIO: "ratio",
+    Metric.DISTILLATION_COST_USD: "USD",
     Metric.FATALITIES: "people",
     Metric.DAMAGE_USD: "USD",
 }
@@ -113,10 +123,33 @@ MAGNITUDE_METRICS = frozenset(
         Metric.DEVELOPER_REVENUE_USD,
         Metric.CLUSTER_OPS_PER_SECOND,
         Metric.PARAMETERS,
+        Metric.MODIFICATION_COMPUTE_FLOP,
+        Metric.MODIFICATION_COST_USD,
+        Metric.DISTILLATION_COST_USD,
     }
+)
+MODIFICATION_METRICS = frozenset(
+    {Metric.MODIFICATION_COMPUTE_FLOP, Metric.MODIFICATION_COST_USD, Metric.MODIFICATION_COMPUTE_RATIO}
 )
 # Metrics that describe an incident's severity rather than a model; the evaluator does not judge them.
 HARM_METRICS = frozenset({Metric.FATALITIES, Metric.DAMAGE_USD})
+
+
+class MadeBy(models.TextChoices):
+    """How a model was made: what a profile says so that fine-tuning and distillation tests can be judged."""
+
+    PRETRAINED = "pretrained", "Pre-trained"
+    FINE_TUNED = "fine_tuned", "Fine-tuned or otherwise modified from another model"
+    DISTILLED = "distilled", "Distilled from another model"
+
+
+# The quantities that are nil for a model made another way: a pre-trained model had no fine-tuning and no
+# distillation, a fine-tune no distillation, a distilled model no fine-tuning.
+NOT_DONE = {
+    MadeBy.PRETRAINED: MODIFICATION_METRICS | {Metric.DISTILLATION_COST_USD},
+    MadeBy.FINE_TUNED: frozenset({Metric.DISTILLATION_COST_USD}),
+    MadeBy.DISTILLED: MODIFICATION_METRICS,
+}
 
 
 class Operator(models.TextChoices):
@@ -125,6 +158,10 @@ class Operator(models.TextChoices):
     LT = "lt", "<"
     LTE = "lte", "≤"
     EQ = "eq", "="
+
+    @property
+    def words(self) -> str:
+        return _WORDS[self]
 
     @classmethod
     def from_symbol(cls, symbol: str) -> "Operator":
@@ -153,6 +190,13 @@ _SYMBOLS = {
     "≤": Operator.LTE,
     "=": Operator.EQ,
     "==": Operator.EQ,
+}
+_WORDS = {
+    Operator.GT: "more than",
+    Operator.GTE: "at least",
+    Operator.LT: "less than",
+    Operator.LTE: "at most",
+    Operator.EQ: "exactly",
 }
 _COMPARE = {
     Operator.GT: op.gt,

@@ -15,14 +15,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from registry.history import condition_changes_between
 from registry.models import CapabilityThreshold, Instrument, Jurisdiction, StatusEvent
-from registry.vocabulary import ENDED_STATUSES, ChallengeCode, InstrumentStatus
+from registry.vocabulary import ENDED_STATUSES, ChallengeCode, InstrumentStatus, Origin
 from tracker.emails import mail_domain, make_message, message_id, render_part, site_url
 from tracker.models import DigestDelivery, Document, DocumentTag, ProcessStatus, Subscriber
 from tracker.subscriptions import list_unsubscribe_headers, manage_url, unsubscribe_token, unsubscribe_url
@@ -129,17 +129,19 @@ class Follows:
     jurisdictions: frozenset[int] = frozenset()
     instruments: frozenset[int] = frozenset()
     staff: bool = False
+    # The followed jurisdictions with those nested in them (US brings US-CA and US-NY).
+    places: frozenset[int] = frozenset()
 
     def takes_challenge(self, code: str) -> bool:
         return not self.challenges or code in self.challenges
 
     def takes_document(self, item: "DocumentItem") -> bool:
-        return not self.jurisdictions or item.jurisdiction_id in self.jurisdictions
+        return not self.jurisdictions or item.jurisdiction_id in self.places
 
     def takes_registry_item(self, item: "RegistryItem") -> bool:
         if self.instruments:
             return item.instrument_id in self.instruments
-        if self.jurisdictions and item.jurisdiction_id not in self.jurisdictions:
+        if self.jurisdictions and item.jurisdiction_id not in self.places:
             return False
         # An item with no challenges recorded is shown rather than hidden.
         return not self.challenges or not item.challenges or bool(item.challenges & self.challenges)
@@ -169,6 +171,7 @@ class RegistryItem:
     jurisdiction_id: int | None
     challenges: frozenset[str]
     date: datetime.date | None = None
+    standing: str = ""  # a threshold's instrument status: "vetoed on 29 Sep 2024", "in force since 1 Aug 2024"
 
 
 def _clip(text: str, limit: int = EVIDENCE_CHARS) -> str:
@@ -225,9 +228,12 @@ class PeriodNews:
     def _thresholds(self) -> list[RegistryItem]:
         """Approved this period, or an approved threshold whose conditions changed (tightened or loosened)."""
         changes = condition_changes_between(self.start, self.end)
+        # An approval by the bundled seed data (no reviewer) is how a new install starts, not news.
+        approved = Q(reviewed_at__gte=self.start, reviewed_at__lt=self.end) & ~Q(origin=Origin.SEED, reviewed_by=None)
         thresholds = (
-            CapabilityThreshold.objects.approved()
-            .filter(Q(reviewed_at__gte=self.start, reviewed_at__lt=self.end) | Q(pk__in=list(changes)))
+            CapabilityThreshold.objects.visible_to(None)
+            .filter(approved | Q(pk__in=list(changes)))
+            .annotate(approved_now=ExpressionWrapper(approved, output_field=BooleanField()))
             .select_related("instrument__jurisdiction")
             .prefetch_related("challenges", "conditions", "instrument__challenges")
             .order_by("instrument__short_name", "name")
@@ -243,8 +249,9 @@ class PeriodNews:
                 "jurisdiction_id": instrument.jurisdiction_id,
                 "challenges": frozenset(c.code for c in threshold.challenges.all())
                 or frozenset(c.code for c in instrument.challenges.all()),
+                "standing": instrument.standing(self.end.date()),
             }
-            if threshold.reviewed_at and self.start <= threshold.reviewed_at < self.end:
+            if threshold.approved_now:
                 detail = threshold.conditions_display()
                 items.append(RegistryItem(kind="approved", detail=detail, date=threshold.reviewed_at.date(), **common))
                 continue
@@ -420,10 +427,16 @@ class _Directory:
         rows = Subscriber.instruments.through.objects.filter(subscriber_id__in=ids)
         for subscriber_id, value in rows.values_list("subscriber_id", "instrument_id"):
             instruments[subscriber_id].add(value)
+
+        def places(followed: set[int]) -> frozenset[int]:
+            codes = [self.jurisdictions[pk] for pk in followed if pk in self.jurisdictions]
+            return frozenset(pk for pk, code in self.jurisdictions.items() if Jurisdiction.within(code, codes))
+
         return {
             subscriber.pk: Follows(
                 challenges=frozenset(sets["challenges"][subscriber.pk]),
                 jurisdictions=frozenset(sets["jurisdictions"][subscriber.pk]),
+                places=places(sets["jurisdictions"][subscriber.pk]),
                 instruments=frozenset(instruments[subscriber.pk]),
                 staff=subscriber.email.lower() in self.staff_emails,
             )

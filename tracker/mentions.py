@@ -536,7 +536,8 @@ class Linker:
         if approved:
             # Prefer a threshold of the document's jurisdiction, then one in force, then the oldest.
             return min(
-                approved, key=lambda t: (t.instrument.jurisdiction_id != document.jurisdiction_id, not t.in_force, t.pk)
+                approved,
+                key=lambda t: (t.instrument.jurisdiction_id != document.jurisdiction_id, not t.in_force_today, t.pk),
             )
         found = [t for t in matches if t.origin == Origin.DOCUMENT]
         if found:

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests import factories
+
 pytestmark = pytest.mark.django_db
 
 
@@ -69,3 +71,86 @@ def test_each_result_carries_exactly_the_documented_fields(api, registry):
     documented = set(EvaluationSerializer().fields)
     results = api.get("/api/v1/evaluate/", {"training_compute_flop": "2e26"}).json()["results"]
     assert results and all(set(result) == documented for result in results)
+
+
+@pytest.fixture
+def modification_lines(registry):
+    act = registry["ca"].instrument
+    factories.threshold(
+        ("modification_compute_flop", ">=", 3e25), ("modification_cost_usd", ">", 1e7), instrument_=act,
+        slug="ca-fine-tune",
+    )  # fmt: skip
+    factories.threshold(("distillation_cost_usd", ">", 5e6), instrument_=act, slug="ny-distilled")
+    factories.threshold(("modification_compute_ratio", ">", 1 / 3), instrument_=act, slug="eu-modifier")
+
+
+def test_a_model_s_whole_training_cost_is_not_read_as_fine_tuning_or_distillation(api, modification_lines):
+    results = _results(api.get("/api/v1/evaluate/", {"training_compute_flop": "2e26", "training_cost_usd": "3e8"}))
+    assert results["ca-covered"]["result"] == "triggered"
+    assert results["ca-fine-tune"]["result"] == "undetermined"
+    assert results["ca-fine-tune"]["missing"] == ["modification_compute_flop", "modification_cost_usd"]
+    assert results["ny-distilled"]["result"] == "undetermined"
+    pretrained = {"training_compute_flop": "2e26", "training_cost_usd": "3e8", "made_by": "pretrained"}
+    results = _results(api.get("/api/v1/evaluate/", pretrained))
+    assert {slug: results[slug]["result"] for slug in ("ca-fine-tune", "ny-distilled", "eu-modifier")} == {
+        "ca-fine-tune": "not_triggered", "ny-distilled": "not_triggered", "eu-modifier": "not_triggered",
+    }  # fmt: skip
+
+
+def test_a_fine_tune_of_a_reference_model_is_judged_against_the_original_s_compute(api, modification_lines):
+    fine_tune = {"made_by": "fine_tuned", "original_model": "Model A", "modification_compute_flop": 1.5e25}
+    body = api.post("/api/v1/evaluate/", fine_tune, format="json").json()
+    results = {row["threshold"]: row for row in body["results"]}
+    assert results["eu-modifier"]["result"] == "triggered"  # 1.5e25 is more than a third of Model A's 3.8e25
+    assert results["ca-fine-tune"]["result"] == "not_triggered"  # 1.5e25 is less than 3e25
+    assert results["ny-distilled"]["result"] == "not_triggered"
+    assert body["profile"]["original_compute_flop"] == 3.8e25
+
+
+def test_a_pre_trained_model_cannot_have_a_fine_tuning_figure(api, modification_lines):
+    response = api.get("/api/v1/evaluate/", {"made_by": "pretrained", "modification_cost_usd": "2e7"})
+    assert response.status_code == 400
+    assert "modification_cost_usd" in response.json()
+
+
+def test_the_answer_echoes_the_figures_a_reference_model_gave(api, registry):
+    body = api.get("/api/v1/evaluate/", {"model": "Model A", "training_cost_usd": "3e8"}).json()
+    assert body["profile"]["training_compute_flop"] == 3.8e25
+    assert body["profile"]["training_cost_usd"] == 3e8
+    assert body["profile"]["developer_revenue_usd"] is None
+
+
+def test_an_unknown_parameter_is_a_400_that_names_it(api, registry):
+    response = api.get("/api/v1/evaluate/", {"training_compute": "2e26", "training_compute_flop": "2e26"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["training_compute"]
+    posted = api.post("/api/v1/evaluate/", {"revenue": 1e9}, format="json")
+    assert (posted.status_code, list(posted.json())) == (400, ["revenue"])
+
+
+def test_the_schema_describes_the_400_of_evaluate(api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    for method in ("get", "post"):
+        assert "400" in schema["paths"]["/api/v1/evaluate/"][method]["responses"]
+
+
+@pytest.mark.parametrize("params", [{"training_compute_flop": "1e-300"}, {"parameters": "5e-324"}])
+def test_a_vanishingly_small_figure_is_a_400_not_a_server_error(api, registry, params):
+    response = api.get("/api/v1/evaluate/", params)
+    assert response.status_code == 400
+    assert list(response.json()) == list(params)
+
+
+def test_a_nul_in_a_capability_finding_is_a_400(api, registry):
+    response = api.post("/api/v1/evaluate/", {"capability_findings": {"eu-\x00compute": True}}, format="json")
+    assert response.status_code == 400
+    assert "capability_findings" in response.json()
+
+
+def test_results_come_triggered_first_then_undetermined_then_not_triggered(api, registry):
+    results = api.get("/api/v1/evaluate/", {"training_compute_flop": "5e25"}).json()["results"]
+    assert [(row["result"], row["threshold"]) for row in results] == [
+        ("triggered", "eu-compute"),
+        ("undetermined", "eu-revenue"),
+        ("not_triggered", "ca-covered"),
+    ]

@@ -20,7 +20,7 @@ def test_a_threshold_carries_its_conditions_and_instrument(api, registry):
     assert threshold["conditions"] == [
         {"metric": "training_compute_flop", "operator": ">", "value": 1e25, "unit": "", "level": ""}
     ]
-    assert threshold["readable"] == "> 10^25 FLOP"
+    assert threshold["readable"] == "more than 10^25 FLOP of training compute"
     assert {k: threshold["instrument"][k] for k in ("slug", "kind", "jurisdiction", "status", "in_force")} == {
         "slug": "eu-act", "kind": "law", "jurisdiction": "EU", "status": "in_force", "in_force": True,
     }  # fmt: skip
@@ -106,7 +106,10 @@ def test_every_list_downloads_as_csv_with_the_same_filters(api, registry):
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [row["slug"] for row in rows] == ["ca-covered"]
     assert rows[0]["instrument.jurisdiction"] == "US-CA"
-    assert rows[0]["readable"] == "> 10^26 FLOP AND > $100 million"
+    assert (
+        rows[0]["readable"]
+        == "more than 10^26 FLOP of training compute AND more than $100 million of training compute cost"
+    )
     for path in ("instruments", "models", "jurisdictions", "challenges"):
         assert api.get(f"/api/v1/{path}/", {"format": "csv"}).status_code == 200, path
 
@@ -155,10 +158,22 @@ def test_the_history_of_a_threshold_says_tightened(api, registry):
     condition.save()
     body = api.get(f"/api/v1/thresholds/{threshold.pk}/history/").json()
     [change] = body["condition_changes"]
-    assert (change["before"], change["after"], change["effect"]) == ("> 10^25 FLOP", "> 10^24 FLOP", "tightened")
+    assert (change["before"], change["after"], change["effect"]) == (
+        "more than 10^25 FLOP of training compute",
+        "more than 10^24 FLOP of training compute",
+        "tightened",
+    )
 
 
 def test_the_bulk_export_holds_the_whole_registry(api, registry):
     body = api.get("/api/v1/export/").json()
     assert {i["slug"] for i in body["instruments"]} == {"eu-act", "ca-bill"}
     assert body["models"][0]["name"] == "Model A"
+
+
+def test_a_threshold_reads_the_same_in_the_export_as_in_the_api(api, registry):
+    detail = api.get(f"/api/v1/thresholds/{registry['ca'].pk}/").json()
+    exported = api.get("/api/v1/export/").json()
+    [instrument] = [i for i in exported["instruments"] if i["slug"] == "ca-bill"]
+    [threshold] = instrument["thresholds"]
+    assert threshold == {key: value for key, value in detail.items() if key != "instrument"}

@@ -90,3 +90,32 @@ def test_a_llama_sized_model_triggers_the_eu_line_but_not_the_us_state_lines(see
 
 def test_seeding_the_bundled_data_twice_is_a_no_op(seeded):
     assert not seed_registry().changed
+
+
+def test_a_pre_trained_frontier_model_is_not_read_as_a_fine_tune_or_a_distillation(seeded):
+    assert _conditions("ca-sb1047-fine-tuned-covered-model") == {
+        ("modification_compute_flop", "gte", 3e25),
+        ("modification_cost_usd", "gt", 1e7),
+    }
+    assert _conditions("ny-raise-2025-distilled-model") == {("distillation_cost_usd", "gt", 5e6)}
+    unsaid = {e.threshold.slug: e for e in evaluate(ModelProfile(training_compute_flop=2e26, training_cost_usd=3e8))}
+    assert unsaid["ca-sb1047-covered-model"].result == "triggered"
+    fine_tune = unsaid["ca-sb1047-fine-tuned-covered-model"]
+    assert (fine_tune.result, fine_tune.missing) == (
+        "undetermined",
+        ["modification_compute_flop", "modification_cost_usd"],
+    )
+    assert unsaid["ny-raise-2025-distilled-model"].result == "undetermined"
+    pretrained = ModelProfile(training_compute_flop=2e26, training_cost_usd=3e8, made_by="pretrained")
+    results = {e.threshold.slug: e.result for e in evaluate(pretrained)}
+    assert results["ca-sb1047-fine-tuned-covered-model"] == "not_triggered"
+    assert results["ny-raise-2025-distilled-model"] == "not_triggered"
+
+
+def test_a_fine_tune_is_judged_on_what_the_fine_tuning_took(seeded):
+    fine_tune = ModelProfile(
+        training_compute_flop=1.5e26, made_by="fine_tuned", modification_compute_flop=4e25, modification_cost_usd=2e7
+    )
+    results = {e.threshold.slug: e.result for e in evaluate(fine_tune)}
+    assert results["ca-sb1047-fine-tuned-covered-model"] == "triggered"
+    assert results["ny-raise-2025-distilled-model"] == "not_triggered"

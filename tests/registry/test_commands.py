@@ -103,7 +103,10 @@ def test_export_registry_json_has_instruments_thresholds_conditions_and_models(t
             "source_url", "challenges", "thresholds"} <= set(instrument)  # fmt: skip
     [threshold] = instrument["thresholds"]
     assert threshold["slug"] == "eu-compute"
-    assert threshold["conditions"] == [{"metric": "training_compute_flop", "operator": ">", "value": 1e25, "unit": ""}]
+    assert threshold["conditions"] == [
+        {"metric": "training_compute_flop", "operator": ">", "value": 1e25, "unit": "", "level": ""}
+    ]
+    assert threshold["readable"] == "more than 10^25 FLOP of training compute"
     assert data["models"] == [
         {"name": "Model A", "developer": "Lab", "released": None, "training_compute_flop": 2e25,
          "confidence": "likely", "source_url": ""}
@@ -137,3 +140,51 @@ def test_ensure_admin_writes_a_password_file_that_logs_in_as_it_is(client, setti
     assert f"password {password!r}" in output
     assert client.login(username="admin", password=password)
     assert "already exists" in _run("ensure_admin")
+
+
+def test_export_registry_writes_what_the_public_sees_unless_asked_for_unreviewed(two_lines):
+    factories.threshold(("training_compute_flop", ">", 3e25), slug="draft-3e25", review_status="in_review")
+    factories.threshold(("training_cost_usd", ">", 5e7), slug="rejected-cost", review_status="rejected")
+
+    def slugs(*args):
+        data = json.loads(_run("export_registry", "--format", "json", *args))
+        return {t["slug"] for instrument in data["instruments"] for t in instrument["thresholds"]}
+
+    assert slugs() == {"eu-compute", "us-compute-and-cost"}
+    assert slugs("--unreviewed") == {"eu-compute", "us-compute-and-cost", "draft-3e25", "rejected-cost"}
+    rows = csv.DictReader(io.StringIO(_run("export_registry", "--format", "csv")))
+    assert {row["threshold_slug"] for row in rows} - {""} == {"eu-compute", "us-compute-and-cost"}
+
+
+def test_evaluate_model_lists_results_in_the_api_s_order(two_lines, client):
+    factories.threshold(("developer_revenue_usd", ">", 5e8), slug="eu-revenue")
+    table = _run("evaluate_model", "--training-compute", "5e25").splitlines()[1:4]
+    api = client.get("/api/v1/evaluate/", {"training_compute_flop": "5e25"}).json()["results"]
+    names = [f"{row['instrument']}: {row['name']}" for row in api]
+    assert [line.split()[0] for line in table] == [row["result"] for row in api]
+    assert all(name in line for name, line in zip(names, table, strict=True))
+
+
+def test_evaluate_model_shows_each_threshold_s_conditions_by_name(two_lines):
+    table = _run("evaluate_model", "--training-compute", "5e25")
+    assert "(more than 10^26 FLOP of training compute AND more than $100 million of training compute cost)" in table
+
+
+def test_evaluate_model_a_vanishingly_small_figure_is_one_line_on_stderr_and_exit_2():
+    done = subprocess.run(
+        [sys.executable, "manage.py", "evaluate_model", "--training-compute", "1e-300"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert "must be 0 or at least 1" in done.stderr
+
+
+def test_reference_model_figures_are_stored_without_float_noise():
+    model = AIModel.objects.create(
+        name="Noisy", training_compute_flop=4.6400000000000005e26, parameters=1.0000000001e11
+    )
+    model.refresh_from_db()
+    assert (model.training_compute_flop, model.parameters) == (4.64e26, 1e11)

@@ -12,7 +12,7 @@ DAY = datetime.date(2026, 11, 26)
 
 
 def _result(threshold, profile):
-    return threshold.is_triggered_by(profile)
+    return threshold.evaluation_for(profile)
 
 
 def test_a_model_above_a_compute_threshold_triggers_it():

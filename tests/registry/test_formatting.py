@@ -8,15 +8,28 @@ from registry.formatting import condition
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("training_compute_flop", "gt", 1e25), "> 10^25 FLOP"),
-        (("training_compute_flop", "gte", 3e25), "≥ 3 × 10^25 FLOP"),
-        (("training_cost_usd", "gt", 1e8), "> $100 million"),
-        (("developer_revenue_usd", "gt", 5e8), "> $500 million"),
-        (("cluster_ops_per_second", "gte", 1e20), "≥ 10^20 op/s"),
-        (("parameters", "gte", 1e10), "≥ 10^10 parameters"),
-        (("capability_level", "gte", 3, "CBRN-3"), "≥ CBRN-3"),
-        (("fatalities", "gt", 50), "> 50 deaths"),
-        (("damage_usd", "gt", 1e9), "> $1 billion"),
+        (("training_compute_flop", "gt", 1e25), "more than 10^25 FLOP of training compute"),
+        (("training_compute_flop", "gte", 3e25), "at least 3 × 10^25 FLOP of training compute"),
+        (("training_cost_usd", "gt", 1e8), "more than $100 million of training compute cost"),
+        (("developer_revenue_usd", "gt", 5e8), "more than $500 million of developer annual revenue"),
+        (("cluster_ops_per_second", "gte", 1e20), "at least 10^20 op/s of cluster capacity"),
+        (("parameters", "gte", 1e10), "at least 10^10 parameters"),
+        (("capability_level", "gte", 3, "CBRN-3"), "capability level at least CBRN-3"),
+        (("fatalities", "gt", 50), "more than 50 deaths"),
+        (("damage_usd", "gt", 1e9), "more than $1 billion of damage"),
+        (
+            ("modification_compute_flop", "gte", 3e25),
+            "at least 3 × 10^25 FLOP of fine-tuning or other modification compute",
+        ),
+        (
+            ("modification_cost_usd", "gt", 1e7),
+            "more than $10 million of fine-tuning or other modification compute cost",
+        ),
+        (("distillation_cost_usd", "gt", 5e6), "more than $5 million of distillation compute cost"),
+        (
+            ("modification_compute_ratio", "gt", 1 / 3),
+            "modification compute more than 0.333 times the original model's training compute",
+        ),
         (("bio_sequence_data", "eq", 1), "trained mainly on biological sequence data"),
     ],
 )

@@ -36,7 +36,10 @@ def test_lowering_a_compute_figure_is_recorded_as_tightened(admin_user):
     condition.save()
     [change] = condition_changes(threshold)
     assert change.direction == TIGHTENED
-    assert (change.before, change.after) == ("> 10^26 FLOP", "> 10^25 FLOP")
+    assert (change.before, change.after) == (
+        "more than 10^26 FLOP of training compute",
+        "more than 10^25 FLOP of training compute",
+    )
     assert change.user == str(admin_user)
 
 
@@ -46,7 +49,7 @@ def test_adding_a_condition_later_is_recorded_as_loosened():
     ThresholdCondition.objects.create(threshold=threshold, metric="training_cost_usd", operator="gt", value=1e8)
     [change] = condition_changes(threshold)
     assert change.direction == LOOSENED
-    assert change.after == "> $100 million"
+    assert change.after == "more than $100 million of training compute cost"
 
 
 def test_the_admin_history_page_shows_before_after_and_the_effect(admin_client):
@@ -58,8 +61,8 @@ def test_the_admin_history_page_shows_before_after_and_the_effect(admin_client):
     page = admin_client.get(reverse("admin:registry_capabilitythreshold_history", args=[threshold.pk]))
     text = page.content.decode()
     assert page.status_code == 200
-    assert "&gt; 10^26 FLOP" in text
-    assert "&gt; 10^25 FLOP" in text
+    assert "more than 10^26 FLOP of training compute" in text
+    assert "more than 10^25 FLOP of training compute" in text
     assert "tightened" in text
     assert "(covers more models)" in text
 

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from registry import reviewing
 from registry.models import CapabilityThreshold
 from tests import factories
 
@@ -69,8 +70,8 @@ def test_the_list_shows_readable_conditions_and_filters_by_metric(client, review
     factories.threshold(("developer_revenue_usd", ">", 5e8), name="Revenue line")
     client.force_login(reviewer)
     page = client.get(CHANGELIST).content.decode()
-    assert "&gt; 10^25 FLOP" in page
-    assert "&gt; $500 million" in page
+    assert "more than 10^25 FLOP of training compute" in page
+    assert "more than $500 million of developer annual revenue" in page
     filtered = client.get(CHANGELIST, {"metric": "developer_revenue_usd"}).content.decode()
     assert "Revenue line" in filtered
     assert "Compute line" not in filtered
@@ -92,5 +93,70 @@ def test_an_instrument_page_shows_its_thresholds_and_timeline(admin_client):
     act.change_status("in_force", on=act.effective_on, note="Entered into force")
     page = admin_client.get(reverse("admin:registry_instrument_change", args=[act.pk])).content.decode()
     assert "Systemic-risk line" in page
-    assert "&gt; 10^25 FLOP" in page
+    assert "more than 10^25 FLOP of training compute" in page
     assert "Entered into force" in page
+
+
+def _revert(client, threshold, version):
+    """Open an earlier version from the threshold's History page and press Save, as a person does."""
+    history = client.get(reverse("admin:registry_capabilitythreshold_history", args=[threshold.pk]))
+    assert history.status_code == 200
+    url = reverse("admin:registry_capabilitythreshold_simple_history", args=[threshold.pk, version.history_id])
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {}
+    for field in page.context["adminform"].form:
+        value = field.value()
+        if value is None:
+            continue
+        data[field.html_name] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    return client.post(url, data, follow=True)
+
+
+def test_reverting_to_an_approved_version_does_not_approve_again(client, reviewer, editor):
+    threshold = factories.threshold(("training_compute_flop", ">", 1e26), review_status="candidate")
+    reviewing.approve(threshold=threshold, reviewer=reviewer)
+    approved_version = threshold.history.latest()
+    reviewing.send_back(threshold=threshold, reviewer=reviewer, note="The figure needs a second source.")
+    client.force_login(editor)
+    response = _revert(client, threshold, approved_version)
+    assert response.status_code == 200
+    assert "was changed successfully" in response.content.decode()
+    threshold.refresh_from_db()
+    assert threshold.review_status == "in_review"
+    assert threshold.review_note == "The figure needs a second source."
+    latest = threshold.history.latest()
+    assert (latest.history_user, latest.review_status) == (editor, "in_review")
+
+
+def test_reverting_a_rejected_threshold_keeps_the_rejection_and_its_note(client, reviewer, editor):
+    threshold = factories.threshold(("training_compute_flop", ">", 1e26), review_status="candidate")
+    first_version = threshold.history.latest()
+    reviewing.reject(threshold=threshold, reviewer=reviewer, note="A price, not a compute figure.")
+    client.force_login(editor)
+    _revert(client, threshold, first_version)
+    threshold.refresh_from_db()
+    assert threshold.review_status == "rejected"
+    assert threshold.review_note == "A price, not a compute figure."
+    assert threshold.reviewed_by == reviewer
+
+
+def test_saving_a_changed_review_status_outside_the_review_keeps_the_decision(reviewer):
+    threshold = factories.threshold(("training_compute_flop", ">", 1e26), review_status="candidate")
+    reviewing.reject(threshold=threshold, reviewer=reviewer, note="Not a threshold at all.")
+    threshold.review_status = "approved"
+    threshold.review_note = ""
+    threshold.save()
+    threshold.refresh_from_db()
+    assert (threshold.review_status, threshold.review_note) == ("rejected", "Not a threshold at all.")
+
+
+def test_a_decision_records_the_reviewer_as_its_author_outside_a_request(reviewer):
+    threshold = factories.threshold(("training_compute_flop", ">", 1e26), review_status="candidate")
+    reviewing.approve(threshold=threshold, reviewer=reviewer)
+    latest = threshold.history.latest()
+    assert (latest.history_user, latest.review_status, latest.history_change_reason) == (
+        reviewer,
+        "approved",
+        "approved",
+    )

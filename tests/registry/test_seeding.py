@@ -77,10 +77,13 @@ def test_seeding_loads_instruments_thresholds_conditions_and_models(seed_dir):
     seed_registry(seed_dir=seed_dir)
     bill = Instrument.objects.get(slug="test-bill")
     assert bill.status == "vetoed"
-    assert not bill.in_force
+    assert not bill.in_force_today
     assert [e.status for e in bill.timeline.all()] == ["proposed", "vetoed"]
     covered = CapabilityThreshold.objects.get(slug="test-bill-covered-model")
-    assert covered.conditions_display() == "> 10^26 FLOP AND > $100 million"
+    assert (
+        covered.conditions_display()
+        == "more than 10^26 FLOP of training compute AND more than $100 million of training compute cost"
+    )
     assert sorted(covered.challenges.values_list("code", flat=True)) == ["alignment"]
     assert AIModel.objects.get(name="Test Model").confidence == "confident"
 
@@ -114,7 +117,11 @@ def test_a_changed_figure_updates_the_row_and_leaves_history(seed_dir):
     assert report["conditions updated"] == 1
     assert covered.conditions.get(metric="training_compute_flop").value == 1e25
     [change] = condition_changes(covered)
-    assert (change.before, change.after, change.direction) == ("> 10^26 FLOP", "> 10^25 FLOP", TIGHTENED)
+    assert (change.before, change.after, change.direction) == (
+        "more than 10^26 FLOP of training compute",
+        "more than 10^25 FLOP of training compute",
+        TIGHTENED,
+    )
     assert change.reason == "seed data"
 
 
@@ -139,6 +146,20 @@ def test_seeding_keeps_a_persons_review_decision(seed_dir, reviewer):
     ],
 )
 def test_bad_seed_data_names_the_entry_and_changes_nothing(seed_dir, broken, message):
+    (seed_dir / "registry.yaml").write_text(REGISTRY.replace(*broken))
+    with pytest.raises(CommandError, match=message):
+        call_command("seed_registry", "--seed-dir", str(seed_dir))
+    assert not Instrument.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (("status: vetoed\n", "status: proposed\n"), "is not its timeline's last step"),
+        (("ended_on: 2024-09-29", "ended_on: 2024-09-30"), "is not the date its timeline ends"),
+    ],
+)
+def test_a_status_its_timeline_contradicts_is_refused(seed_dir, broken, message):
     (seed_dir / "registry.yaml").write_text(REGISTRY.replace(*broken))
     with pytest.raises(CommandError, match=message):
         call_command("seed_registry", "--seed-dir", str(seed_dir))

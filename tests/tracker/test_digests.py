@@ -17,7 +17,8 @@ from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
 from config.celery import app as celery_app
-from registry.models import ThresholdCondition
+from registry import reviewing
+from registry.models import CapabilityThreshold, ThresholdCondition
 from tests import factories as registry_factories
 from tests.tracker import factories
 from tests.worker import Worker, wait_for
@@ -120,7 +121,7 @@ def test_the_digest_says_whether_a_threshold_was_tightened_or_loosened(smtp_serv
     digests.send_due_digests(now=NOW)
     text = _text(smtp_server.received_by("analyst@example.org")[0])
     assert f"Tightened: {tightened.instrument}: {tightened.name}" in text
-    assert "> 10^26 FLOP → > 10^25 FLOP" in text
+    assert "more than 10^26 FLOP of training compute → more than 10^25 FLOP of training compute" in text
     assert f"Loosened: {loosened.instrument}: {loosened.name}" in text
     assert f"{SITE}{tightened.get_absolute_url()}" in text
 
@@ -504,3 +505,69 @@ def test_a_period_runs_from_monday_to_monday_in_the_digest_time_zone(settings):
     assert start.isoformat() == "2026-11-16T00:00:00-05:00"
     assert end.isoformat() == "2026-11-23T00:00:00-05:00"
     assert digests.period_of(datetime.datetime(2026, 11, 23, 3, 0, tzinfo=datetime.UTC)) == PERIOD
+
+
+def test_the_digest_names_no_threshold_that_was_rejected_or_sent_back(smtp_server, reviewer):
+    factories.subscriber("analyst@example.org")
+    rejected = registry_factories.threshold(("training_compute_flop", ">", 3e25), review_status="candidate")
+    reviewing.reject(threshold=rejected, reviewer=reviewer, note="A price list, not a threshold.")
+    sent_back = registry_factories.threshold(("training_compute_flop", ">", 4e25), review_status="candidate")
+    reviewing.send_back(threshold=sent_back, reviewer=reviewer)
+    CapabilityThreshold.objects.filter(pk__in=[rejected.pk, sent_back.pk]).update(reviewed_at=IN_PERIOD)
+    digests.send_due_digests(now=NOW)
+    text = _text(smtp_server.received_by("analyst@example.org")[0])
+    assert rejected.name not in text
+    assert sent_back.name not in text
+
+
+def test_following_a_country_brings_its_states(smtp_server):
+    us = registry_factories.jurisdiction("US", "United States")
+    california = registry_factories.jurisdiction("US-CA", "California")
+    eu = registry_factories.jurisdiction("EU", "European Union")
+    factories.subscriber("us-reader@example.org", jurisdictions=[us])
+    factories.document(
+        title="California notice", first_seen_at=IN_PERIOD, jurisdiction=california, tags=[("alignment", "A.")]
+    )
+    factories.document(title="EU notice", first_seen_at=IN_PERIOD, jurisdiction=eu, tags=[("alignment", "B.")])
+    bill = registry_factories.instrument(short_name="State Frontier Bill", jurisdiction=california)
+    registry_factories.threshold(
+        ("training_compute_flop", ">", 1e26), instrument_=bill, reviewed_at=IN_PERIOD, name="State compute line"
+    )
+    digests.send_due_digests(now=NOW)
+    text = _text(smtp_server.received_by("us-reader@example.org")[0])
+    assert "California notice" in text
+    assert "State compute line" in text
+    assert "EU notice" not in text
+    assert "Following: all challenges; US" in text.splitlines()
+
+
+def test_a_new_install_s_seed_approvals_are_not_news(smtp_server, settings):
+    settings.DIGEST_SEND_EMPTY = True
+    factories.subscriber("analyst@example.org")
+    registry_factories.threshold(
+        ("training_compute_flop", ">", 1e26), reviewed_at=IN_PERIOD, origin="seed", name="Seeded compute line"
+    )
+    digests.send_due_digests(now=NOW)
+    [message] = smtp_server.received_by("analyst@example.org")
+    assert "Seeded compute line" not in _text(message)
+    assert message["Subject"] == "Nothing new this week (16-22 November 2026)"
+
+
+def test_each_threshold_in_the_digest_shows_its_instrument_s_status(smtp_server, reviewer):
+    factories.subscriber("analyst@example.org")
+    vetoed = registry_factories.instrument(
+        short_name="Vetoed Bill", kind="bill", status="vetoed", effective_on=None, ended_on=datetime.date(2024, 9, 29)
+    )
+    in_force = registry_factories.instrument(short_name="Live Act", effective_on=datetime.date(2024, 8, 1))
+    for instrument, name in ((vetoed, "Vetoed line"), (in_force, "Live line")):
+        threshold = registry_factories.threshold(
+            ("training_compute_flop", ">", 1e26), instrument_=instrument, review_status="candidate", name=name
+        )
+        reviewing.approve(threshold=threshold, reviewer=reviewer)
+    CapabilityThreshold.objects.update(reviewed_at=IN_PERIOD)
+    digests.send_due_digests(now=NOW)
+    [message] = smtp_server.received_by("analyst@example.org")
+    text = _text(message)
+    assert "Approved: Vetoed Bill: Vetoed line [EU], vetoed on 29 Sep 2024" in text
+    assert "Approved: Live Act: Live line [EU], in force since 1 Aug 2024" in text
+    assert "vetoed on 29 Sep 2024" in _html(message)

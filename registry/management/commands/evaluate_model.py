@@ -5,8 +5,8 @@ import math
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.evaluation import ModelProfile, evaluate
-from registry.models import AIModel
+from registry.evaluation import FIGURES, RESULT_ORDER, ProfileError, build_profile, evaluate
+from registry.vocabulary import MadeBy
 
 EXIT_BAD_INPUT = 2
 
@@ -47,6 +47,16 @@ class Command(BaseCommand):
         parser.add_argument("--parameters", dest="parameters", metavar="N")
         parser.add_argument("--cluster-ops-per-second", dest="cluster_ops_per_second", metavar="OPS")
         parser.add_argument("--bio", action="store_true", help="Trained mainly on biological sequence data.")
+        parser.add_argument("--made-by", choices=MadeBy.values, help="How the model was made.")
+        parser.add_argument(
+            "--modification-compute", dest="modification_compute_flop", metavar="FLOP", help="Of the fine-tuning alone."
+        )
+        parser.add_argument("--modification-cost-usd", dest="modification_cost_usd", metavar="USD")
+        parser.add_argument("--distillation-cost-usd", dest="distillation_cost_usd", metavar="USD")
+        parser.add_argument(
+            "--original-compute", dest="original_compute_flop", metavar="FLOP", help="Of the model it was made from."
+        )
+        parser.add_argument("--original-model", help="The reference model it was made from, by name.")
         parser.add_argument(
             "--finding",
             action="append",
@@ -65,35 +75,36 @@ class Command(BaseCommand):
             return
         self._table(evaluations)
 
-    def _profile(self, options) -> dict:
+    def _profile(self, options):
         figures = {}
-        if options["model"]:
-            model = AIModel.objects.filter(name__iexact=options["model"]).first()
-            if model is None:
-                raise BadInput(f"unknown model {options['model']!r}: see the reference models in the admin")
-            figures = {"training_compute_flop": model.training_compute_flop, "parameters": model.parameters}
-        for name in ("training_compute_flop", "training_cost_usd", "developer_revenue_usd", "parameters",
-                     "cluster_ops_per_second"):  # fmt: skip
+        for name in FIGURES:
             if options[name] is not None:
                 figures[name] = _figure("--" + name.replace("_flop", "").replace("_", "-"))(options[name])
-        findings = dict(_finding(raw) for raw in options["finding"])
-        return ModelProfile(**figures, bio_sequence_data=True if options["bio"] else None, capability_findings=findings)
+        try:
+            return build_profile(
+                model=options["model"],
+                original_model=options["original_model"],
+                made_by=options["made_by"],
+                bio_sequence_data=True if options["bio"] else None,
+                capability_findings=dict(_finding(raw) for raw in options["finding"]),
+                **figures,
+            )
+        except ProfileError as error:
+            raise BadInput(str(error)) from None
 
     def _table(self, evaluations):
-        order = {"triggered": 0, "undetermined": 1, "not_triggered": 2}
-        rows = sorted(evaluations, key=lambda e: (order[e.result], not e.in_force, e.threshold.slug))
         header = f"{'RESULT':<14} {'IN FORCE':<8} {'MARGIN':>7}  {'JURIS.':<6} THRESHOLD"
         self.stdout.write(header)
-        for evaluation in rows:
+        for evaluation in evaluations:
             instrument = evaluation.instrument
             margin = "" if evaluation.margin_oom is None else f"{evaluation.margin_oom:+.2f}"
             missing = f"  (missing: {', '.join(evaluation.missing)})" if evaluation.missing else ""
             self.stdout.write(
                 f"{evaluation.result:<14} {'yes' if evaluation.in_force else 'no':<8} {margin:>7}  "
                 f"{(instrument.jurisdiction.code if instrument.jurisdiction else '-'):<6} "
-                f"{instrument}: {evaluation.threshold.name}{missing}"
+                f"{instrument}: {evaluation.threshold.name} ({evaluation.threshold.conditions_display()}){missing}"
             )
-        counts = {result: sum(e.result == result for e in evaluations) for result in order}
+        counts = {result: sum(e.result == result for e in evaluations) for result in RESULT_ORDER}
         self.stdout.write(
             f"\n{counts['triggered']} triggered, {counts['not_triggered']} not triggered, "
             f"{counts['undetermined']} undetermined. MARGIN is orders of magnitude from the nearest figure."

@@ -1,0 +1,96 @@
+"""Who sees which thresholds: an anonymous visitor sees approved ones only, on every surface, and cannot learn a
+threshold in review exists by asking about its slug."""
+
+import datetime
+
+import pytest
+
+from tests import factories
+from tests.tracker import factories as tracker_factories
+from tracker.models import ThresholdMention
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def unreviewed(registry, reviewer):
+    """Beside the fixture's approved thresholds and its candidate: one in review and one rejected, both on the EU
+    act, and a document that mentions the one in review."""
+    act = registry["eu"].instrument
+    in_review = factories.threshold(
+        ("training_compute_flop", ">", 3e25), instrument_=act, review_status="in_review", slug="draft-3e25"
+    )
+    rejected = factories.threshold(
+        ("training_cost_usd", ">", 5e7),
+        instrument_=act,
+        review_status="rejected",
+        slug="rejected-cost",
+        review_note="A price list, not a threshold.",
+    )
+    document = tracker_factories.document(
+        first_seen_at=datetime.datetime(2026, 11, 2, tzinfo=datetime.UTC),
+        text="Models trained with more than 3 × 10^25 FLOP would have to be registered.",
+    )
+    ThresholdMention.objects.create(
+        document=document,
+        metric="training_compute_flop",
+        operator="gt",
+        value=3e25,
+        text="more than 3 × 10^25 FLOP",
+        start=18,
+        end=42,
+        sentence=document.text,
+        threshold=in_review,
+    )
+    return {"in_review": in_review, "rejected": rejected, "document": document}
+
+
+HIDDEN = {"draft-3e25", "rejected-cost", "found-5e24"}
+
+
+def test_the_export_holds_approved_thresholds_only(api, unreviewed):
+    body = api.get("/api/v1/export/").json()
+    slugs = {t["slug"] for instrument in body["instruments"] for t in instrument["thresholds"]}
+    assert slugs == {"eu-compute", "eu-revenue", "ca-covered"}
+
+
+def test_staff_export_holds_every_threshold(staff_api, unreviewed):
+    body = staff_api.get("/api/v1/export/").json()
+    slugs = {t["slug"] for instrument in body["instruments"] for t in instrument["thresholds"]}
+    assert {"draft-3e25", "rejected-cost"} <= slugs
+
+
+def test_the_threshold_list_detail_and_instrument_show_approved_thresholds_only(api, unreviewed):
+    listed = {t["slug"] for t in api.get("/api/v1/thresholds/", {"page_size": 100}).json()["results"]}
+    assert listed == {"eu-compute", "eu-revenue", "ca-covered"}
+    assert api.get(f"/api/v1/thresholds/{unreviewed['in_review'].pk}/").status_code == 404
+    assert api.get(f"/api/v1/thresholds/{unreviewed['rejected'].pk}/").status_code == 404
+    nested = api.get(f"/api/v1/instruments/{unreviewed['in_review'].instrument_id}/").json()["thresholds"]
+    assert {t["slug"] for t in nested} == {"eu-compute", "eu-revenue"}
+
+
+def test_a_document_mention_does_not_name_a_threshold_in_review(api, staff_api, unreviewed):
+    url = f"/api/v1/documents/{unreviewed['document'].pk}/"
+    [mention] = api.get(url).json()["mentions"]
+    assert (mention["text"], mention["threshold"]) == ("more than 3 × 10^25 FLOP", None)
+    assert staff_api.get(url).json()["mentions"][0]["threshold"] == "draft-3e25"
+
+
+@pytest.mark.parametrize("slug", ["draft-3e25", "rejected-cost", "found-5e24"])
+def test_evaluate_answers_a_hidden_slug_as_it_answers_an_unknown_one(api, unreviewed, slug):
+    hidden = api.post("/api/v1/evaluate/", {"capability_findings": {slug: True}}, format="json")
+    unknown = api.post("/api/v1/evaluate/", {"capability_findings": {"no-such-slug": True}}, format="json")
+    assert (hidden.status_code, unknown.status_code) == (400, 400)
+    assert hidden.json()["capability_findings"] == [
+        message.replace("no-such-slug", slug) for message in unknown.json()["capability_findings"]
+    ]
+
+
+def test_the_site_shows_approved_thresholds_only(client, unreviewed):
+    home = client.get("/").content.decode()
+    for threshold in (unreviewed["in_review"], unreviewed["rejected"]):
+        assert threshold.name not in home
+        assert client.get(threshold.get_absolute_url()).status_code == 404
+    instrument = client.get(unreviewed["in_review"].instrument.get_absolute_url()).content.decode()
+    assert unreviewed["in_review"].name not in instrument
+    assert unreviewed["rejected"].name not in instrument
