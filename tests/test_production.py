@@ -31,8 +31,8 @@ FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <item><guid>smoke-1</guid><title>Agency asks labs to report training runs above 10^26 operations</title>
 <link>https://agency.example.org/smoke-1</link><pubDate>Mon, 02 Nov 2026 09:00:00 GMT</pubDate>
 <description>The agency will ask developers to report any training run above 10^26 integer or floating-point
-operations, to describe the tests they ran for deception and loss of control, and to keep a safety case before
-deployment.</description></item>
+operations, to show how they tested the model for deceptive behaviour and for resisting shutdown, and to keep a
+safety case showing the model stays under human control before deployment.</description></item>
 </channel></rss>"""
 
 
@@ -134,7 +134,12 @@ def test_the_production_stack_serves_pulls_on_schedule_and_mails_the_digest(stac
     ]
 
     _manage("subscribe", "analyst@example.org", "--confirmed", env=env)
-    _manage("send_digests", "--to", "analyst@example.org", env=env)
+    # The week being sent is the one in which the document was pulled: it is that week's news.
+    week = "{}-W{:02d}".format(*timezone.localdate().isocalendar()[:2])
+    _manage("send_digests", "--to", "analyst@example.org", "--period", week, env=env)
     [digest] = smtp.received_by("analyst@example.org")
-    assert digest["Subject"].startswith("This week in AI governance")
+    assert digest["Subject"].startswith("This week in AI governance"), digest.get_body(("plain",)).get_content()
+    assert (
+        "Agency asks labs to report training runs above 10^26 operations" in digest.get_body(("plain",)).get_content()
+    )
     assert "https://127.0.0.1/subscriptions/unsubscribe/" in digest.get_body(("plain",)).get_content()
