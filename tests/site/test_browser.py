@@ -86,7 +86,7 @@ def test_the_home_page_lists_approved_thresholds_and_leads_to_one(page, live_ser
     factories.threshold(("training_compute_flop", ">", 1e20), review_status="candidate", name="Unreviewed figure")
     page.goto("/")
     row = page.locator("tr", has_text="Covered frontier model")
-    assert "> 10^26 FLOP" in row.inner_text()
+    assert "more than 10^26 FLOP of training compute" in row.inner_text()
     assert "Unreviewed figure" not in page.inner_text("body")
     row.get_by_role("link", name="Covered frontier model").click()
     page.wait_for_load_state()
