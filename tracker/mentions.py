@@ -1,7 +1,7 @@
 """Threshold figures in document text: compute, cluster capacity, training cost, developer revenue and parameters,
 each normalised and kept with its sentence."""
 
-import bisect
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -11,6 +11,7 @@ from registry import formatting
 from registry.models import CapabilityThreshold, ThresholdCondition
 from registry.vocabulary import METRIC_UNITS, Metric, Operator, Origin, ReviewStatus
 from tracker.models import ThresholdMention
+from tracker.sentences import Sentences
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,9 @@ class Figure:
 
 def find_figures(text: str) -> list[Figure]:
     """Every threshold-like figure in `text`, in document order, without overlapping spans."""
-    sentences = _Sentences(text)
+    sentences = Sentences(text)
     figures = []
-    for pattern in (_MONEY, _SCIENTIFIC, _COUNTED, _SPELLED_OUT):
+    for pattern in (_MONEY, _SCIENTIFIC, _COUNTED, _LISTED, _SPELLED_OUT):
         for match in pattern.finditer(text):
             if figure := _read(match, text, sentences):
                 figures.append(figure)
@@ -51,8 +52,15 @@ def find_figures(text: str) -> list[Figure]:
     kept: list[Figure] = []
     for figure in figures:
         if not kept or figure.start >= kept[-1].end:
+            if kept and not figure.operator and _carries_operator(kept[-1], figure, text):
+                figure = dataclasses.replace(figure, operator=kept[-1].operator)
             kept.append(figure)
     return kept
+
+
+def _carries_operator(before: Figure, figure: Figure, text: str) -> bool:
+    """ "more than 10^26 operations, or 10^23 operations for ...": the second limit is compared the same way."""
+    return before.metric == figure.metric and bool(_ALTERNATIVE.fullmatch(text, before.end, figure.start))
 
 
 # --- Notation -------------------------------------------------------------------------------------------------------
@@ -133,9 +141,14 @@ _SUPERSCRIPT = (
     rf"(?:(?P<sup_mantissa>{_MANTISSA})\s*[×xX*·⋅∙]\s*)?"
     r"10(?P<sup_exponent>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})"
 )
+# 10^26 after its superscript is lost: 1026, 10 26, 10. 25 (read as powers only where the context allows), 10º26
+_FLATTENED = (
+    rf"(?:(?P<flat_mantissa>{_MANTISSA})\s*[×xX*·⋅∙]\s*)?"
+    r"10(?P<flat_mark>[º°˚]\s?|\.?\s|)(?P<flat_exponent>[12]\d|30)(?![\d,]|\.\d)"
+)
 # 10 to the 26th power, ten to the twenty-sixth, ten to the power of twenty-six
 _SPOKEN_POWER = (
-    rf"{_WORD_START}(?:10|(?i:ten))\s+(?i:to\s+the\s+(?:power\s+of\s+)?)"
+    rf"{_WORD_START}(?:10|(?i:ten))\s+(?i:to\s+the\s+(?:power\s+(?:of\s+)?)?)"
     rf"(?P<spoken_exponent>\d{{1,2}}(?i:st|nd|rd|th)?|(?i:{_words([*_ORDINALS, *_CARDINALS])}))"
     rf"(?:\s+(?i:power))?{_WORD_END}"
 )
@@ -158,18 +171,26 @@ _OPERATIONS = (
     r"(?i:(?:(?:integer|floating[-\s]?point|computational|mathematical|arithmetic)\s+"
     r"(?:or\s+(?:integer|floating[-\s]?point)\s+)?)?operations|flop\(s\)|flops?|ops?)"
 )
+# petaFLOPs, PFLOP/s, exaflops, TFLOP: a count or rate of FLOP scaled by its prefix
+_PREFIXED_FLOP = r"(?P<prefix>(?i:tera|peta|exa|zetta|yotta)|[TPEZ])-?(?i:flop(?:\(s\)|s)?)"
+_PREFIXES = {"t": 12, "p": 15, "e": 18, "z": 21, "y": 24}
 _PER_SECOND = r"(?i:\s*(?:per\s+second|per\s+sec\b|/\s*s(?:ec(?:ond)?)?(?![A-Za-z])))"
+# PFLOP/s-days: a rate kept up for days, which is a count
+_DAYS = r"(?P<days>[-\s](?i:days?))"
+# pfs-day, OpenAI's short name for a petaflop/s-day
+_PFS = r"(?P<pfs>(?i:pfs)[-\s](?i:days?))"
+_CURRENCY_CODE = r"(?:USD|EUR|GBP|KRW|CNY|JPY|RMB|CHF|CAD|AUD|HKD|SGD|INR)"
 _CURRENCY_NAME = (
-    r"(?:USD|EUR|GBP|KRW|CNY|JPY|RMB)"
+    rf"{_CURRENCY_CODE}"
     r"|(?i:(?:U\.?S\.?\s*|American\s+|Hong\s+Kong\s+|Canadian\s+|Australian\s+)?dollars?"
     r"|euros?|pounds?(?:\s+sterling)?|sterling|won|yuan|renminbi|yen)"
 )
 _UNIT = (
     rf"(?P<unit>(?:\s*-\s*|\s+(?i:of\s+)?|)(?=[A-Za-z])(?:(?P<parameters>(?i:parameters?|params?))"
-    rf"|(?P<operations>{_OPERATIONS})(?P<rate>{_PER_SECOND})?|(?P<per_second>(?i:per\s+second))"
+    rf"|(?P<operations>{_PREFIXED_FLOP}|{_PFS}|{_OPERATIONS})(?:(?P<rate>{_PER_SECOND}){_DAYS}?)?|(?P<per_second>(?i:per\s+second))"
     rf"|(?P<currency_name>{_CURRENCY_NAME})){_WORD_END})"
 )
-_CURRENCY_SIGN = r"US\s?\$|U\.S\.\s?\$|HK\$|CA?\$|AU?\$|CN¥|JP¥|\$|€|£|¥|₩|(?:USD|EUR|GBP|KRW|CNY|JPY|RMB)(?=[\s\d])"
+_CURRENCY_SIGN = rf"US\s?\$|U\.S\.\s?\$|HK\$|CA?\$|AU?\$|S\$|CN¥|JP¥|\$|€|£|¥|₩|₹|{_CURRENCY_CODE}(?=[\s\d])"
 
 # Money written with its currency first: $100 million, US$ 500 million, EUR 15 million, £10m.
 _MONEY = re.compile(
@@ -180,10 +201,15 @@ _MONEY = re.compile(
 _UNIT_AFTER_COMPARISON = re.compile(rf"\s*(?i:or|and)\s+(?i:more|greater|higher|less|fewer|lower){_UNIT}")
 # Notations only large quantities use; the unit may be left to the words around them.
 _SCIENTIFIC = re.compile(
-    rf"(?:{_DIGITS_START}(?=\d)(?:{_POWER}|{_SUPERSCRIPT}|{_E_NOTATION}|{_LARGE})|(?=[1tT]){_SPOKEN_POWER})(?:{_UNIT})?"
+    rf"(?:{_DIGITS_START}(?=\d)(?:{_POWER}|{_SUPERSCRIPT}|{_E_NOTATION}|{_LARGE}|{_FLATTENED})|(?=[1tT]){_SPOKEN_POWER})(?:{_UNIT})?"
 )
 # Ordinary numbers, which count only with a unit right after them.
 _COUNTED = re.compile(rf"(?:{_DIGITS_START}(?=\d){_SCALED}|(?=[tThH]){_PLURAL}){_UNIT}")
+# 8B and 70B in "8B, 70B and 405B parameters": sizes listed before the unit that the last one carries.
+_LISTED = re.compile(
+    rf"{_DIGITS_START}(?P<number>\d+(?:\.\d+)?)(?P<abbreviation>[BMT])"
+    r"(?=(?:(?:,|,?\s+(?:and|or|to))\s*\d+(?:\.\d+)?[BMT])+\s*-?\s*(?P<unit>(?P<parameters>(?i:parameters?|params?))\b))"
+)
 # Numbers in words (one hundred septillion, ten billion dollars); below a quadrillion they too need a unit.
 _SPELLED_OUT = re.compile(
     rf"{_WORD_START}(?P<words>{_SPELLED})\s*-?\s*(?P<word_scale>{_LARGE_SCALE}|{_SMALL_SCALE}){_WORD_END}(?:{_UNIT})?"
@@ -218,6 +244,8 @@ _CURRENCIES = {
     "rmb": "CNY",
     "yuan": "CNY",
     "renminbi": "CNY",
+    "s$": "SGD",
+    "₹": "INR",
 }
 _NUMBER_WORDS = {words.replace("-", " "): n for words, n in _CARDINALS.items()}
 _NUMBER_WORDS |= {f"{words} hundred": 100 * n for words, n in _CARDINALS.items() if n < 10} | {"a": 1, "a hundred": 100}
@@ -230,7 +258,8 @@ def _currency(written: str) -> str:
 
 
 def _quantity(match: re.Match) -> tuple[float, str]:
-    """The value a match writes, and how: "large" (a notation only large numbers use), "scaled" or "plain" digits."""
+    """The value a match writes, and how: "large" (a notation only large numbers use), "flattened" (a power of ten
+    that lost its superscript), "scaled" or "plain" digits."""
     found = match.groupdict()
     if exponent := found.get("exponent"):
         return _times_ten(found["mantissa"] or "1", re.sub(r"\D", "", exponent)), "large"
@@ -240,6 +269,10 @@ def _quantity(match: re.Match) -> tuple[float, str]:
         words = re.sub(r"[-\s]+", "-", exponent.lower())
         power = _ORDINALS.get(words) or _CARDINALS.get(words) or int(re.sub(r"\D", "", words))
         return _times_ten("1", power), "large"
+    if exponent := found.get("flat_exponent"):
+        # A degree or ordinal sign is no typing of an ordinary number; a space or nothing at all may be.
+        written = "large" if found["flat_mark"].strip() not in ("", ".") else "flattened"
+        return _times_ten(found["flat_mantissa"] or "1", exponent), written
     if number := found.get("e_number"):
         return float(number), "large"
     if scale := found.get("large_scale"):
@@ -268,43 +301,79 @@ def _times_ten(mantissa: str, power: str | int) -> float:
 # --- Reading a match in its context -----------------------------------------------------------------------------------
 
 # Below these a count is an ordinary number (a year, an article, a headcount), never a threshold.
-_SMALLEST = {Metric.TRAINING_COMPUTE_FLOP: 1e6, Metric.CLUSTER_OPS_PER_SECOND: 1e6, Metric.PARAMETERS: 1e6}
-# "10^26" that lost its superscript on the way out of a PDF reads "1026".
-_FLATTENED_POWER = re.compile(r"10([12]\d|30)")
+_SMALLEST = {
+    Metric.TRAINING_COMPUTE_FLOP: 1e6,
+    Metric.CLUSTER_OPS_PER_SECOND: 1e6,
+    Metric.PARAMETERS: 1e6,
+    # A share price, an hourly rate, a unit price
+    Metric.TRAINING_COST_USD: 1e5,
+    Metric.DEVELOPER_REVENUE_USD: 1e5,
+}
+# A sum in brackets right after another sum restates it ("€15 million ($15.6 million)").
+_RESTATED = re.compile(
+    r"(?:\d|\b(?i:thousand|million|billion|trillion|[mb]n?|dollars?|euros?|pounds?|won|yuan|yen))"
+    r"\s*\(\s*(?i:(?:roughly|about|around|approximately|approx\.|some|nearly|i\.e\.,?|or)\s*)?\Z"
+)
 
 _COMPUTE_WORDS = re.compile(
     r"(?<![\w-])(?:flop\w*|compute|computing|computational|operations|train(?:s|ed|ing)?)(?![\w-])", re.IGNORECASE
 )
+# A power of ten this large, in a sentence about models, can only count training operations.
+_FLOP_SIZED = 1e22
 # What makes a cost the cost of a model rather than of a cable or a building.
-_MODEL_WORDS = re.compile(r"(?<![\w-])(?:models?|AI|artificial\s+intelligence|GPUs?|chips?)(?![\w-])", re.IGNORECASE)
-_RATE_WORDS = re.compile(r"capacity|cluster|per\s+second", re.IGNORECASE)
+_MODEL_WORDS = re.compile(
+    r"(?<![\w-])(?:models?|AI|artificial\s+intelligence|GPUs?|chips?|thresholds?)(?![\w-])", re.IGNORECASE
+)
+_RATE_WORDS = re.compile(
+    r"capacity|cluster|per\s+second|supercomputer|data\s*cent(?:er|re)|peak|theoretical", re.IGNORECASE
+)
 _TRAINING_WORDS = re.compile(r"train", re.IGNORECASE)
 _MONEY_WORDS = re.compile(
     r"(?<![\w-])(?:"
     r"(?P<revenue>revenues?|turnover|gross\s+receipts|sales|annual\s+income)"
-    r"|(?P<cost>costs?|costing|spent|spend|spending|expenditures?|priced?|cloud\s+computing)"
+    r"|(?P<cost>costs?|costing|spent|spend|spending|expenditures?|cloud\s+computing)"
     r"|(?P<other>fine[ds]?|fining|penalt(?:y|ies)|sanctions?|grants?|fund(?:s|ed|ing)?|invest\w*|budget\w*"
     r"|donat\w*|prizes?|awards?|subsid\w*|loans?|rais(?:e|es|ed|ing)|backers?|backing|contribut\w*"
     r"|salar(?:y|ies)|compensation|damages?|settlements?|valuation|valued|deals?|contracts?|acquisitions?"
-    r"|programmes?|programs?|initiatives?|scholarships?))"
+    r"|programmes?|programs?|initiatives?|scholarships?|pric(?:e|es|ed|ing)|tariffs?|fees?|tax(?:es)?|shares?"
+    r"|stocks?|worth|refunds?|losses|lost|market\s+value|market\s+cap\w*|capitali[sz]ation|settle\w*"
+    r"|infrastructure))"
     r"(?![\w-])",
     re.IGNORECASE,
 )
+# What a bare 1026 needs around it to be read as 10^26; "trained" alone is not enough (1020 students trained).
+_COMPUTATION_WORDS = re.compile(r"(?<![\w-])(?:flop\w*|compute|computing|computation|operations)(?![\w-])", re.I)
+# "at least 1020 students": a number followed by the noun it counts.
+_COUNTED_NOUN = re.compile(
+    r"\s+(?!(?i:and|or|in|of|is|are|was|were|for|to|when|with|will|shall|must|may|during|per|as|at|by|if)\b)[A-Za-z]"
+)
+# A word naming other money this close to a sum outweighs a nearer word about spending.
+_OTHER_REACH = 30
 _MONEY_METRICS = {"revenue": Metric.DEVELOPER_REVENUE_USD, "other": None}
 
 
-def _read(match: re.Match, text: str, sentences: "_Sentences") -> Figure | None:
+def _read(match: re.Match, text: str, sentences: Sentences) -> Figure | None:
     """The figure a match stands for, or None when its words say it is no threshold."""
     found = match.groupdict()
     value, written = _quantity(match)
-    if written == "large" and not found.get("unit") and (late := _UNIT_AFTER_COMPARISON.match(text, match.end())):
-        found = late.groupdict()  # "10^12 or more parameters"
-    elif written != "large" and not (found.get("unit") or found.get("currency_sign")):
-        return None
-    if written == "plain" and found.get("operations") and (flattened := _FLATTENED_POWER.fullmatch(found["number"])):
-        value = _times_ten("1", flattened.group(1))
     start, end = match.span()
-    sentence_start, sentence = sentences.around(start, end)
+    power = written in ("large", "flattened")
+    if power and not found.get("unit") and (late := _UNIT_AFTER_COMPARISON.match(text, end)):
+        found = late.groupdict()  # "10^12 or more parameters"
+    elif not power and not (found.get("unit") or found.get("currency_sign")):
+        return None
+    if prefix := found.get("prefix"):
+        value = float(f"{value!r}e{_PREFIXES[prefix[0].lower()]}")
+    if found.get("pfs"):
+        value = float(f"{value!r}e15")
+    if found.get("days") or found.get("pfs"):
+        value *= 86400
+    sentence_start, sentence = sentences.around(start, end, longest=_LONGEST_SENTENCE)
+    operator = _operator(text, start, end, sentence_start)
+    if written == "flattened" and not _reads_as_power(found, operator, sentence, text[end : end + 30]):
+        return None
+    if (found.get("currency_sign") or found.get("currency_name")) and _RESTATED.search(text, max(0, start - 60), start):
+        return None  # "one hundred million dollars ($100,000,000)": the same sum again, in figures or in dollars
     currency = ""
     if sign := found.get("currency_sign"):
         currency = _currency(sign)
@@ -319,7 +388,7 @@ def _read(match: re.Match, text: str, sentences: "_Sentences") -> Figure | None:
         metric = Metric.PARAMETERS
     else:
         near = text[max(sentence_start, start - 80) : min(sentence_start + len(sentence), end + 40)]
-        metric = _compute_metric(found, near, sentence)
+        metric = _compute_metric(found, near, sentence, flop_sized=written == "large" and _FLOP_SIZED <= value < 1e30)
     if metric is None or value < _SMALLEST.get(metric, 0):
         return None
     return Figure(
@@ -331,20 +400,31 @@ def _read(match: re.Match, text: str, sentences: "_Sentences") -> Figure | None:
         end=end,
         sentence=sentence,
         sentence_start=sentence_start,
-        operator=_operator(text, start, end, sentence_start),
+        operator=operator,
     )
 
 
-def _compute_metric(found: dict, near: str, sentence: str) -> str | None:
+def _reads_as_power(found: dict, operator: str, sentence: str, after: str) -> bool:
+    """Whether 1026 or "10 26" is 10^26: it counts operations, or a limit on them in a sentence about compute.
+    Article numbers, years and citations have no comparison word before them."""
+    if found.get("unit"):
+        return bool(found.get("operations") or found.get("per_second"))
+    return bool(operator) and bool(_COMPUTATION_WORDS.search(sentence)) and not _COUNTED_NOUN.match(after)
+
+
+def _compute_metric(found: dict, near: str, sentence: str, *, flop_sized: bool) -> str | None:
     """Operations counted for training, or a cluster's rate; None when nothing says the number is compute."""
+    if found.get("days") or found.get("pfs"):
+        return Metric.TRAINING_COMPUTE_FLOP
     if found.get("rate") or found.get("per_second"):
         return Metric.CLUSTER_OPS_PER_SECOND
     operations = found.get("operations")
-    # "FLOPS" is a count in some laws and a rate in others: the words around it decide.
-    reads_as_rate = (not operations or operations in ("FLOPS", "flops")) and bool(_RATE_WORDS.search(near))
+    # "FLOPS" (petaflops, exaflops) is a count in some laws and a rate in others: the words around it decide.
+    flop = operations and operations[len(found.get("prefix") or "") :].lstrip("-")
+    reads_as_rate = (not operations or flop in ("FLOPS", "flops")) and bool(_RATE_WORDS.search(near))
     if reads_as_rate and not _TRAINING_WORDS.search(near):
         return Metric.CLUSTER_OPS_PER_SECOND
-    if operations or _COMPUTE_WORDS.search(sentence):
+    if operations or _COMPUTE_WORDS.search(sentence) or (flop_sized and _MODEL_WORDS.search(sentence)):
         return Metric.TRAINING_COMPUTE_FLOP
     return None
 
@@ -352,6 +432,7 @@ def _compute_metric(found: dict, near: str, sentence: str) -> str | None:
 def _money_metric(start: int, end: int, sentence: str) -> str | None:
     """The metric the nearest telling word gives a sum of money (words before it count a little more)."""
     nearest = None
+    other = float("inf")
     for word in _MONEY_WORDS.finditer(sentence):
         if word.end() <= start:
             distance = start - word.end()
@@ -361,8 +442,12 @@ def _money_metric(start: int, end: int, sentence: str) -> str | None:
             continue
         if nearest is None or distance < nearest[0]:
             nearest = (distance, word.lastgroup)
+        if word.lastgroup == "other":
+            other = min(other, distance)
     if nearest and nearest[1] != "cost":
         return _MONEY_METRICS[nearest[1]]
+    if other <= _OTHER_REACH:
+        return None  # "plans to spend $500 billion on infrastructure", "paid $1.5 billion to settle"
     # A cost counts when the sentence is about models or compute; a sum with no telling word, only about compute.
     if _COMPUTE_WORDS.search(sentence) or (nearest and _MODEL_WORDS.search(sentence)):
         return Metric.TRAINING_COST_USD
@@ -371,14 +456,17 @@ def _money_metric(start: int, end: int, sentence: str) -> str | None:
 
 # Comparison words right before a figure; the longest ("equal to or greater than") fits in the look-back window.
 _COMPARISONS = {
-    "gte": "at least|not less than|no less than|(?:greater|more) than or equal to|equal to or (?:greater|more) than"
+    "gte": "at least|not less than|no less than|not fewer than|no fewer than|at or above|(?:equals?|meets?) or exceeds?"
+    "|(?:greater|more) than or equal to|equal to or (?:greater|more) than"
     "|(?:a )?minimum of|≥|>=|⩾",
     "lte": "no more than|not more than|not exceeding|(?:does|do|shall|did|will|may) not exceed|up to|at most"
     "|less than or equal to|equal to or less than|(?:a )?maximum of|≤|<=|⩽",
-    "gt": "more than|greater than|higher than|exceed(?:s|ed|ing)?|in excess of|above|over|beyond|>",
+    "gt": "more than|greater than|higher than|exceed(?:s|ed|ing)?|in excess of|above|over|beyond|>"
+    "|tops|surpass(?:es|ing)?",
     "lt": "less than|fewer than|lower than|below|under|<",
 }
 _LOOK_BACK = 32
+_ALTERNATIVE = re.compile(r",?\s+or\s+", re.IGNORECASE)
 _BEFORE = re.compile(
     r"(?<![\w-])(?:"
     + "|".join(f"(?P<{operator}>{words})" for operator, words in _COMPARISONS.items()).replace(" ", r"\s+")
@@ -399,81 +487,8 @@ def _operator(text: str, start: int, end: int, sentence_start: int) -> str:
     return ""
 
 
-# --- Sentences --------------------------------------------------------------------------------------------------------
-
-# Words a full stop follows without ending the sentence: abbreviations and initials (U.S., e.g., J.).
-_ABBREVIATION = re.compile(
-    r"(?i:no|nos|art|arts|sec|secs|para|paras|ch|chap|pt|pts|vol|cl|subsec|reg|regs|fig|figs|eq|pp?|ibid|cf|al"
-    r"|approx|ca|vs?|mr|mrs|ms|dr|prof|st|jr|sr|inc|ltd|co|corp|llc|dept|govt?|min|max"
-    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)"
-    r"|(?:[A-Za-z]\.)*[A-Za-z]"
-)
-# A full stop or other end mark, with the quotes or brackets that close on it, then a space; or a line break.
-_BREAK = re.compile(r"[.!?]+[\"')\]”’]*(?=\s)|\n")
-_WORD_BEFORE_STOP = re.compile(r"[\w.]+\Z")
-_NEXT_VISIBLE = re.compile(r"\s*(\S)")
-_LIST_ITEM = re.compile(r"[ \t]*(?:[•▪◦*\-–—]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s")
-_BLANK_LINE = re.compile(r"[ \t]*(?:\n|\Z)")
 # A sentence longer than this (a table, a run-on list) is cut to a window around the figure.
 _LONGEST_SENTENCE = 1000
-
-
-class _Sentences:
-    """Sentence boundaries of one text, found on first use and looked up by offset."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self._breaks: list[int] | None = None
-
-    def around(self, start: int, end: int) -> tuple[int, str]:
-        """The offset and trimmed text of the sentence holding text[start:end]."""
-        if self._breaks is None:
-            self._breaks = _sentence_breaks(self.text)
-        index = bisect.bisect_right(self._breaks, start)
-        first = self._breaks[index - 1] if index else 0
-        index = bisect.bisect_left(self._breaks, end)
-        last = self._breaks[index] if index < len(self._breaks) else len(self.text)
-        if last - first > _LONGEST_SENTENCE:
-            margin = max(0, _LONGEST_SENTENCE - (end - start)) // 2
-            if start - margin > first:
-                first = self.text.find(" ", start - margin, start) + 1 or start - margin
-            if end + margin < last:
-                cut = self.text.rfind(" ", end, end + margin)
-                last = cut if cut != -1 else end + margin
-        raw = self.text[first:last]
-        stripped = raw.lstrip()
-        return first + len(raw) - len(stripped), stripped.rstrip()
-
-
-def _sentence_breaks(text: str) -> list[int]:
-    breaks = []
-    for mark in _BREAK.finditer(text):
-        if mark.group() == "\n":
-            if _line_break_ends_sentence(text, mark.start()):
-                breaks.append(mark.start())
-        elif _stop_ends_sentence(text, mark):
-            breaks.append(mark.end())
-    return breaks
-
-
-def _stop_ends_sentence(text: str, mark: re.Match) -> bool:
-    following = _NEXT_VISIBLE.match(text, mark.end())
-    if following and following.group(1).islower():
-        return False  # "approx. five", "e.g. the"
-    if mark.group().rstrip("\"')]”’") != ".":
-        return True
-    word = _WORD_BEFORE_STOP.search(text, max(0, mark.start() - 20), mark.start())
-    if not word:
-        return True
-    return not _ABBREVIATION.fullmatch(word.group().lstrip("."))
-
-
-def _line_break_ends_sentence(text: str, index: int) -> bool:
-    """Paragraphs, headings followed by a list and list items end sentences; lines wrapped inside one do not."""
-    line = text[text.rfind("\n", 0, index) + 1 : index].rstrip()
-    if not line or line[-1] in ".!?:;":
-        return True
-    return bool(_BLANK_LINE.match(text, index + 1) or _LIST_ITEM.match(text, index + 1))
 
 
 # Linking figures to the registry: a figure that matches an approved threshold is linked to it; any other figure

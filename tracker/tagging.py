@@ -16,6 +16,8 @@ except ImportError:  # pragma: no cover - every phrase is then tried at every wo
     _constants = _parser = None
 
 from registry.vocabulary import ChallengeCode
+from tracker.sentences import pieces
+from tracker.sentences import spans as sentence_spans
 
 VOCABULARY_PATH = Path(__file__).resolve().parent / "vocabulary" / "tagger.yaml"
 # A category scoring this much or more earns its label; one without substance is held below it.
@@ -24,15 +26,6 @@ _BELOW_LABEL = 0.45
 # Longer stretches without a sentence end (tables, extracted PDFs) are cut at a space near this length.
 _LONGEST_PASSAGE = 600
 
-# A sentence ends at . ! or ? followed by space and a capital, digit, quote or bullet, or at a line break.
-_SENTENCE_END = re.compile(r"""[.!?]["'”’)\]]*\s+(?=["'“‘(\[•\-–\d]|[^\W\d_](?<![a-z]))|\n\s*""")
-# A period after these is an abbreviation, not the end of a sentence.
-_ABBREVIATIONS = frozenset(
-    ("mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "sec", "art", "no", "nos", "st", "inc", "corp",
-     "co", "ltd", "jr", "sr", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "u.n", "jan", "feb", "mar", "apr", "jun",
-     "jul", "aug", "sep", "sept", "oct", "nov", "dec", "fig", "para", "pp", "approx", "dept")
-)  # fmt: skip
-_LAST_WORD = re.compile(r"([\w.]+)[.]\W*$")
 _WORD_START = re.compile(r"\b\w")
 _KEY = 8  # phrases are filed under at most this many leading letters
 _LITERAL, _IN, _BRANCH, _SUBPATTERN = (getattr(_constants, n, None) for n in ("LITERAL", "IN", "BRANCH", "SUBPATTERN"))
@@ -165,30 +158,8 @@ TAGGER_VERSION = f"rules-{_vocabulary().version}"
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """The (start, end) offsets of the sentences of `text`, trimmed of surrounding space."""
-    spans, start = [], 0
-    for boundary in _SENTENCE_END.finditer(text):
-        if boundary.group().startswith(".") and "\n" not in boundary.group():
-            word = _LAST_WORD.search(text, max(start, boundary.start() - 12), boundary.start() + 1)
-            if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
-                continue
-        spans.append((start, boundary.start() + len(boundary.group().rstrip())))
-        start = boundary.end()
-    spans.append((start, len(text)))
-    trimmed = []
-    for begin, end in spans:
-        while begin < end:
-            cut = end if end - begin <= _LONGEST_PASSAGE else text.rfind(" ", begin + 1, begin + _LONGEST_PASSAGE)
-            cut = cut if cut > begin else min(end, begin + _LONGEST_PASSAGE)
-            first, last = begin, cut
-            while first < last and text[first].isspace():
-                first += 1
-            while last > first and text[last - 1].isspace():
-                last -= 1
-            if first < last:
-                trimmed.append((first, last))
-            begin = cut
-    return trimmed
+    """The (start, end) offsets of the sentences of `text`, trimmed, a long one cut into passages."""
+    return [piece for start, end in sentence_spans(text) for piece in pieces(text, start, end, _LONGEST_PASSAGE)]
 
 
 def _phrases(text: str, vocab: _Vocabulary) -> list[list[tuple[int, int, str, float]]]:

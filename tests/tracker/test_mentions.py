@@ -1,5 +1,8 @@
 """Threshold figures are recognised in policy text, normalised, and kept with their sentence."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from registry.vocabulary import Metric
@@ -82,6 +85,95 @@ def test_it_restores_a_power_of_ten_that_lost_its_superscript_in_a_pdf():
 
 
 @pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("10 26 integer or floating-point operations", 1e26),
+        ("10 25 FLOPs", 1e25),
+        ("1025 floating-point operations", 1e25),
+        ("10. 25 floating-point operations", 1e25),
+        ("10º26 FLOP", 1e26),
+        ("10°26 FLOP", 1e26),
+        ("10 ^ 26 FLOP", 1e26),
+        ("3 x 1025 operations", 3e25),
+    ],
+)
+def test_it_reads_each_way_a_pdf_or_web_page_flattens_an_exponent(written, value):
+    text = f"A developer must notify the office of any model trained with greater than {written}. Others need not."
+
+    figure = only_figure(text)
+
+    assert (figure.metric, figure.value, figure.operator, figure.text) == (
+        Metric.TRAINING_COMPUTE_FLOP,
+        value,
+        "gt",
+        written,
+    )
+    assert figure.sentence == text.removesuffix(" Others need not.")
+
+
+def test_it_reads_a_bare_flattened_power_after_a_comparison_in_a_sentence_about_computation():
+    figure = only_figure(
+        "A model is presumed to have high-impact capabilities when the computation used for its training, measured "
+        "in floating-point operations, is greater than 1025."
+    )
+
+    assert (figure.metric, figure.value, figure.operator, figure.text) == (
+        Metric.TRAINING_COMPUTE_FLOP,
+        1e25,
+        "gt",
+        "1025",
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Regulation (EU) 2024/1689 sets rules for models trained with large amounts of computation.",
+        "Standards for computing hardware are adopted under Regulation (EU) No 1025/2012.",
+        "Section 1026 of the code sets out the compute reporting duty.",
+        "See 12 CFR 1026 for the disclosure rules that apply to computing loans.",
+        "At least 1020 students trained on the new computing curriculum last year.",
+        "The draft of 10. 25 pages on compute was circulated to member states.",
+        "From 2025 the compute rules apply, and by 2026 they cover more than 1025 firms in computing.",
+    ],
+)
+def test_it_reads_no_power_into_citations_article_numbers_years_and_counts(text):
+    assert find_figures(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("The largest run in the study used 3,640 petaflop/s-days of compute.", 3640 * 1e15 * 86400),
+        ("The largest run in the study used 3,640 PFLOP/s-days of compute.", 3640 * 1e15 * 86400),
+        ("The largest run in the study used 3,640 pfs-days of compute.", 3640 * 1e15 * 86400),
+        ("The rule covers models trained with 100 billion petaflops of compute.", 1e26),
+        ("The rule covers models trained with 10^11 petaFLOPs of compute.", 1e26),
+    ],
+)
+def test_it_reads_training_compute_counted_in_petaflops(text, value):
+    figure = only_figure(text)
+
+    assert figure.metric == Metric.TRAINING_COMPUTE_FLOP
+    assert figure.value == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Data centres with a capacity of 100 exaFLOP/s must report their customers.",
+        "Data centres able to reach 100 EFLOP/s must report their customers.",
+        "A cluster of 100 ExaFLOPS must report its customers.",
+        "A supercomputer of 100,000 petaflops must report its customers.",
+    ],
+)
+def test_it_reads_cluster_capacity_in_exaflops_and_petaflops(text):
+    figure = only_figure(text)
+
+    assert (figure.metric, figure.value) == (Metric.CLUSTER_OPS_PER_SECOND, pytest.approx(1e20))
+
+
+@pytest.mark.parametrize(
     ("text", "written"),
     [
         (
@@ -130,6 +222,10 @@ def test_it_reads_flops_as_a_count_when_the_sentence_is_about_a_trained_model():
         ("¥20 billion", 2e10, "JPY"),
         ("2 billion yuan", 2e9, "CNY"),
         ("HK$80 million", 8e7, "HKD"),
+        ("CHF 20 million", 2e7, "CHF"),
+        ("₹800 million", 8e8, "INR"),
+        ("one hundred million dollars ($100,000,000)", 1e8, "USD"),
+        ("€20 million (about $21.5 million)", 2e7, "EUR"),
     ],
 )
 def test_it_reads_each_way_of_writing_money_in_its_own_currency(written, value, currency):
@@ -139,7 +235,7 @@ def test_it_reads_each_way_of_writing_money_in_its_own_currency(written, value, 
         Metric.TRAINING_COST_USD,
         value,
         currency,
-        written,
+        written.split(" (")[0],
     )
 
 
@@ -181,9 +277,16 @@ def test_it_reads_money_earned_as_developer_revenue(text):
         "A new fund of £15 million will pay for alignment research on trained models.",
         "The plan includes €20 billion of investment in computing gigafactories.",
         "The agency's budget for compute audits rose to $30 million.",
+        "The court awarded $30 million in damages against the developer of the model.",
+        "The price of a training cluster rose to $400 million.",
+        "The tariff on chips for training models rose to $5 million per shipment.",
+        "The lab trained its new model and its shares rose 12% to $260.",
+        "An hour of GPU compute for training now costs $2.",
+        "Losses above $500 million caused by a model count as a critical harm.",
+        "The company was fined €15 million ($15.6 million) for training a model on personal data.",
     ],
 )
-def test_it_skips_fines_grants_funds_and_budgets(text):
+def test_it_skips_fines_grants_funds_budgets_prices_and_damages(text):
     assert find_figures(text) == []
 
 
@@ -224,6 +327,9 @@ def test_it_finds_compute_and_cost_in_one_sentence():
         ("not less than", "gte"),
         ("greater than or equal to", "gte"),
         ("≥", "gte"),
+        ("no fewer than", "gte"),
+        ("at or above", "gte"),
+        ("meets or exceeds", "gte"),
         ("less than", "lt"),
         ("below", "lt"),
         ("up to", "lte"),
@@ -263,6 +369,16 @@ def test_it_reads_parameter_counts(written, value):
     figure = only_figure(f"The order names any {written} model released to the public.")
 
     assert (figure.metric, figure.value, figure.currency, figure.text) == (Metric.PARAMETERS, value, "", written)
+
+
+def test_it_reads_parameter_sizes_listed_before_their_unit():
+    figures = find_figures("The open family comes in 8B, 70B and 405B parameter sizes.")
+
+    assert [(f.metric, f.value, f.text) for f in figures] == [
+        (Metric.PARAMETERS, 8e9, "8B"),
+        (Metric.PARAMETERS, 7e10, "70B"),
+        (Metric.PARAMETERS, 4.05e11, "405B parameter"),
+    ]
 
 
 def test_it_reads_a_parameter_count_whose_unit_follows_the_comparison():
@@ -362,3 +478,20 @@ def test_it_handles_a_large_document():
     figures = find_figures(text)
 
     assert len(figures) == 2 * (1_000_000 // len(paragraph))
+
+
+# Sentences written for this project, one notation or trap each, labelled with the figures a reader would note.
+HELD_OUT = [
+    json.loads(line)
+    for line in (Path(__file__).parent.parent / "fixtures" / "mentions" / "sentences.jsonl").read_text().splitlines()
+]
+
+
+@pytest.mark.parametrize("sentence", HELD_OUT, ids=[sentence["id"] for sentence in HELD_OUT])
+def test_it_finds_the_labelled_figures_of_each_sentence_and_nothing_else(sentence):
+    found = [(f.metric, f.value, f.operator, f.currency) for f in find_figures(sentence["text"])]
+
+    expected = [
+        (f["metric"], pytest.approx(f["value"], rel=0.01), f["operator"], f["currency"]) for f in sentence["figures"]
+    ]
+    assert found == expected

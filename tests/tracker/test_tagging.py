@@ -65,6 +65,16 @@ def test_it_quotes_whole_sentences_as_evidence():
     assert all(re.search(r"[.?!]$", e.text) for e in found.evidence)
 
 
+def test_it_quotes_a_sentence_wrapped_over_two_lines_whole():
+    wrapped = FRONTIER_EVALUATION.replace("whether the model would lie", "whether the model\nwould lie")
+
+    found = _by_category(wrapped)[ALIGNMENT]
+
+    assert any(
+        e.text.startswith("Testers also probed") and e.text.endswith("it was unobserved.") for e in found.evidence
+    )
+
+
 def test_it_labels_bioweapon_uplift_as_human_misuse():
     assert labels(BIOWEAPON_UPLIFT) >= {MISUSE}
 
