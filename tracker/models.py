@@ -9,8 +9,8 @@ import re
 import orjson
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Abs, Lower
 from django.utils import timezone
 
 from registry.models import CapabilityThreshold, Challenge, Instrument, Jurisdiction
@@ -159,6 +159,13 @@ class DocumentQuerySet(models.QuerySet):
     def parked(self):
         return self.filter(process_status=ProcessStatus.PARKED)
 
+    def tagged_by_another_model(self, version: str):
+        """Processed documents whose machine tags a model other than `version` made: the ones to re-tag."""
+        stale = DocumentTag.objects.filter(document=OuterRef("pk"), origin=TagOrigin.MACHINE).exclude(
+            tagger_version=version
+        )
+        return self.filter(Exists(stale), process_status=ProcessStatus.DONE)
+
     def about(self, category):
         """Documents that carry a label, a person's correction winning over the machine."""
         labelled = DocumentTag.objects.effective().filter(category=category, labelled=True)
@@ -300,6 +307,21 @@ class DocumentTagQuerySet(models.QuerySet):
             origin=TagOrigin.PERSON, document=OuterRef("document"), category=OuterRef("category")
         )
         return self.filter(Q(origin=TagOrigin.PERSON) | (Q(origin=TagOrigin.MACHINE) & ~Exists(correction)))
+
+    def to_review(self):
+        """The current model's uncorrected tags, ordered by its uncertainty: |score - threshold|, smallest first."""
+        from tracker import tagging
+
+        thresholds = tagging.thresholds()
+        uncertainty = Abs(
+            F("score") - Case(*(When(category=code, then=Value(t)) for code, t in thresholds.items()), default=0.5)
+        )
+        return (
+            self.effective()
+            .filter(origin=TagOrigin.MACHINE, tagger_version=tagging.tagger_version())
+            .alias(uncertainty=uncertainty)
+            .order_by("uncertainty", "pk")
+        )
 
 
 class DocumentTag(models.Model):
