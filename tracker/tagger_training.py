@@ -101,14 +101,22 @@ class _Design:
         return {"w_embedding": w_embedding, "w_rules": w_rules, "w_terms": coef[dim + 3 :], "intercept": intercept}
 
 
+@dataclass(frozen=True)
+class _Constant:
+    """A category with one class only among the training texts (a small fold): the same logit for every text."""
+
+    coef_: np.ndarray
+    intercept_: np.ndarray
+
+    def decision_function(self, matrix) -> np.ndarray:
+        return np.full(matrix.shape[0], self.intercept_[0])
+
+
 def _regression(matrix, labels: np.ndarray):
     from sklearn.linear_model import LogisticRegression
 
-    if labels.min() == labels.max():  # one class only: a constant
-        constant = LogisticRegression().fit(np.zeros((2, 1)), [0, 1])
-        constant.coef_ = np.zeros((1, matrix.shape[1]))
-        constant.intercept_ = np.asarray([8.0 if labels[0] else -8.0])
-        return constant
+    if labels.min() == labels.max():
+        return _Constant(np.zeros((1, matrix.shape[1])), np.asarray([8.0 if labels[0] else -8.0]))
     return LogisticRegression(C=C, max_iter=5000).fit(matrix, labels)
 
 

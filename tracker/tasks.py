@@ -92,12 +92,12 @@ def sweep_pending_documents():
 
 
 @shared_task(acks_late=True)
-def retag_documents():
+def retag_documents(limit: int = processing.RETAG_BATCH):
     """One batch of documents tagged by an older model; queues the next batch behind whatever is waiting (new
     documents first) until none is left. Every worker queues it when it starts, so a new model re-tags the archive."""
-    done = processing.retag_stale_documents(limit=processing.RETAG_BATCH)
-    if done == processing.RETAG_BATCH:
-        send_after_commit(retag_documents)
+    done = processing.retag_stale_documents(limit=limit)
+    if done == limit:
+        send_after_commit(retag_documents, limit)
     return f"{done} re-tagged"
 
 
