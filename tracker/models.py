@@ -312,16 +312,19 @@ class DocumentTagQuerySet(models.QuerySet):
         """The current model's uncorrected tags, ordered by its uncertainty: |score - threshold|, smallest first."""
         from tracker import tagging
 
-        thresholds = tagging.thresholds()
-        uncertainty = Abs(
-            F("score") - Case(*(When(category=code, then=Value(t)) for code, t in thresholds.items()), default=0.5)
-        )
         return (
             self.effective()
             .filter(origin=TagOrigin.MACHINE, tagger_version=tagging.tagger_version())
-            .alias(uncertainty=uncertainty)
-            .order_by("uncertainty", "pk")
+            .order_by(uncertainty(), "pk")
         )
+
+
+def uncertainty():
+    """How far a machine tag's score is from its category's threshold: the nearer, the less sure the model."""
+    from tracker import tagging
+
+    at = Case(*(When(category=code, then=Value(t)) for code, t in tagging.thresholds().items()), default=Value(0.5))
+    return Abs(F("score") - at).asc()
 
 
 class DocumentTag(models.Model):
