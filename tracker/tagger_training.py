@@ -2,8 +2,9 @@
 category's calibration and threshold are chosen inside the training folds only. Needs scikit-learn; tagging does not."""
 
 import hashlib
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -159,14 +160,14 @@ def fit(
     calibration = [_calibrate(logits[:, n], targets[:, n]) for n in range(targets.shape[1])]
     weights = design.unfold([_regression(matrix, targets[:, n]) for n in range(targets.shape[1])])
     return Model(
-        version=about.get("version", ""),
+        version="",
         stop_words=_stop_words(),
         term_index=design.term_index,
         idf=design.idf,
         slope=np.asarray([c[0] for c in calibration]),
         offset=np.asarray([c[1] for c in calibration]),
         threshold=np.asarray([c[2] for c in calibration]),
-        about={k: v for k, v in about.items() if k != "version"},
+        about=about,
         **weights,
     )
 
@@ -190,14 +191,17 @@ def train(
     report = measure(documents, predicted)
     digest, now = data_hash(documents), datetime.now(UTC)
     about = {
-        "version": f"wl2-{now:%Y%m%d}-{digest[:8]}",
         "trained_at": now.isoformat(timespec="seconds"),
         "data": {"sha256": digest, "documents": len(documents)},
         "parts": list(parts),
         "cross_validation": {"folds": folds, **report.as_dict()},
     }
     about["cross_validation"].pop("docs_per_second")
-    return Training(model=fit(found, targets, folds=folds, seed=seed, parts=parts, about=about), report=report)
+    model = fit(found, targets, folds=folds, seed=seed, parts=parts, about=about)
+    # The version names the parameters: the same training gives the same version, any change a new one.
+    parameters = json.dumps([model.as_dict()["categories"], model.as_dict()["terms"]], sort_keys=True)
+    version = f"wl2-{now:%Y%m%d}-{hashlib.sha256(parameters.encode()).hexdigest()[:8]}"
+    return Training(model=replace(model, version=version), report=report)
 
 
 def corrections() -> list[LabelledText]:

@@ -6,7 +6,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -23,6 +23,7 @@ MAX_CHARS = 100_000
 MIN_WORDS = 3
 EVIDENCE = 3
 _WORD = re.compile(r"\b[^\W\d_]{2,}\b")
+_SPACED = re.compile(r"\S+")
 _MARKUP = re.compile(r"<[^>]*>|&\w+;")
 EMBEDDING = {"package": "wordllama", "config": "l2_supercat", "dim": 256}
 
@@ -90,28 +91,45 @@ def _unit(rows: np.ndarray) -> np.ndarray:
     return rows / np.maximum(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-9)
 
 
+@lru_cache(maxsize=1 << 17)
+def _word_ids(word: str) -> tuple[int, ...]:
+    """The token ids of one space-delimited word, as the tokenizer reads it after a space. Words repeat across texts,
+    so each is tokenized once per process: reading a text is then a dictionary lookup a word."""
+    return tuple(embedder()[0].encode(word, add_special_tokens=False).ids)
+
+
+def _token_ids(text: str, spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """The token ids of the spans of `text`, in order, and how many belong to each span."""
+    ids, lengths = [], []
+    for start, end in spans:
+        before = len(ids)
+        for word in _SPACED.findall(text, start, end):
+            ids.extend(_word_ids(word))
+        lengths.append(len(ids) - before)
+    return ids, lengths
+
+
 def features(text: str, *, title: str = "", stop_words: frozenset[str] | None) -> Features:
-    """The title and each sentence are tokenized apart (one batch); the text's embedding is the mean over all their
-    tokens. Without stop words (a model that reads no terms) the terms are not counted."""
-    tokenizer, matrix = embedder()
+    """The text's embedding is the mean over the tokens of its title and its sentences; each sentence's, over its
+    own. Without stop words (a model that reads no terms) the terms are not counted."""
+    matrix = embedder()[1]
     text = text[:MAX_CHARS]
     spans = sentences(text)
-    pieces = [text[start:end] for start, end in spans]
-    encoded = tokenizer.encode_batch([title, *pieces] if title else pieces, add_special_tokens=False)
-    lengths = np.fromiter((len(e.ids) for e in encoded), dtype=np.int64, count=len(encoded))
-    ids = np.fromiter((i for e in encoded for i in e.ids), dtype=np.int64, count=int(lengths.sum()))
+    title_ids, _ = _token_ids(title, [(0, len(title))])
+    ids, lengths = _token_ids(text, spans)
     dim = matrix.shape[1]
-    sums = np.zeros((len(encoded), dim), dtype=np.float32)
-    if len(ids):
-        filled = lengths > 0
-        sums[filled] = np.add.reduceat(matrix[ids], (np.cumsum(lengths) - lengths)[filled])
-    embedding = _unit(sums.sum(axis=0) / max(len(ids), 1))
+    sentence_sums = np.zeros((len(spans), dim), dtype=np.float32)
+    if ids:
+        counts = np.asarray(lengths)
+        filled = counts > 0
+        sentence_sums[filled] = np.add.reduceat(matrix[ids], (np.cumsum(counts) - counts)[filled])
+    total = sentence_sums.sum(axis=0) + matrix[title_ids].sum(axis=0)
     return Features(
-        embedding=embedding,
+        embedding=_unit(total / max(len(ids) + len(title_ids), 1)),
         rules=np.asarray(tagger_rules.scores(text, title=title, spans=spans)),
         terms=Counter() if stop_words is None else terms(f"{title}\n{text}", stop_words),
         spans=spans,
-        sentence_embeddings=_unit(sums[len(encoded) - len(spans) :]),
+        sentence_embeddings=_unit(sentence_sums),
     )
 
 

@@ -79,7 +79,7 @@ def test_the_model_it_writes_tags_texts(tmp_path):
     assert all(0 <= t.score <= 1 for t in tags)
 
 
-def test_the_same_data_gives_the_same_version_and_other_data_another(tmp_path):
+def test_the_same_training_gives_the_same_version_and_other_data_another(tmp_path):
     first, second, third = tmp_path / "1.json", tmp_path / "2.json", tmp_path / "3.json"
     corpus = _corpus(tmp_path)
     _train(corpus, "--folds", "2", "--output", str(first))
