@@ -11,7 +11,7 @@ import numpy as np
 
 from registry.vocabulary import ChallengeCode
 from tracker.tagger_metrics import LabelledText, Report, measure
-from tracker.tagging import Features, Model, features
+from tracker.tagging import Features, Model, features, tfidf
 
 # Strength of the logistic regressions' penalty (inverse); chosen by cross-validation on the shared corpora.
 C = 10.0
@@ -50,13 +50,9 @@ def _term_matrix(found: list[Features], term_index: dict[str, int], idf: np.ndar
 
     rows, columns, values = [], [], []
     for row, item in enumerate(found):
-        entries = [(term_index[t], math.log(c) + 1) for t, c in item.terms.items() if t in term_index]
-        if not entries:
-            continue
-        weights = np.asarray([idf[i] * w for i, w in entries])
-        weights /= np.linalg.norm(weights)
-        rows += [row] * len(entries)
-        columns += [i for i, _w in entries]
+        index, weights = tfidf(item.terms, term_index, idf)
+        rows += [row] * len(index)
+        columns += list(index)
         values += list(weights)
     return csr_matrix((values, (rows, columns)), shape=(len(found), len(term_index)))
 

@@ -1,6 +1,7 @@
 """Tag a text against the three challenges with a learned model: one calibrated logistic regression per challenge over
-the text's averaged WordLlama word embeddings, its TF-IDF terms and the vocabulary's scores (tracker/tagger_rules.py).
-The parameters live in tracker/tagger/model-v2.json, written by `manage.py train_tagger`; scoring needs only numpy."""
+the text's averaged WordLlama word embeddings and the vocabulary's scores (tracker/tagger_rules.py), and its TF-IDF
+terms when a model was trained to read them. The parameters live in tracker/tagger/model-v2.json, written by
+`manage.py train_tagger`; scoring needs only numpy."""
 
 import json
 import re
@@ -73,6 +74,17 @@ def terms(text: str, stop_words: frozenset[str]) -> Counter:
     """The words of a text that are not stop words, and each pair of them that follow one another."""
     kept = [word for word in words(text) if word not in stop_words]
     return Counter(kept) + Counter(f"{a} {b}" for a, b in pairwise(kept))
+
+
+def tfidf(counts: Counter, term_index: dict[str, int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A text's known terms (their indexes) and unit-length weights: (1 + log count) * idf, as scikit-learn's
+    sublinear TF-IDF."""
+    found = [(term_index[term], count) for term, count in counts.items() if term in term_index]
+    index = np.asarray([i for i, _count in found], dtype=np.int64)
+    if not found:
+        return index, np.zeros(0)
+    values = idf[index] * (1 + np.log([count for _i, count in found]))
+    return index, values / np.linalg.norm(values)
 
 
 @dataclass(frozen=True)
@@ -152,12 +164,8 @@ class Model:
     about: dict  # how it was trained: data hash and size, cross-validated figures, date
 
     def _tfidf(self, counts: Counter) -> np.ndarray:
-        found = [(self.term_index[term], count) for term, count in counts.items() if term in self.term_index]
-        if not found:
-            return np.zeros(self.intercept.shape)
-        index = np.asarray([i for i, _count in found])
-        values = self.idf[index] * (1 + np.log([count for _i, count in found]))
-        return (values / np.linalg.norm(values)) @ self.w_terms[index]
+        index, values = tfidf(counts, self.term_index, self.idf)
+        return values @ self.w_terms[index] if len(index) else np.zeros(self.intercept.shape)
 
     def logits(self, found: Features) -> np.ndarray:
         return (

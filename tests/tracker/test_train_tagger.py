@@ -2,6 +2,7 @@
 
 import io
 import json
+from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
@@ -116,3 +117,19 @@ def test_it_refuses_a_missing_corpus_and_writes_nothing(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         _train(str(tmp_path / "missing.jsonl"), "--output", str(tmp_path / "model.json"))
     assert not (tmp_path / "model.json").exists()
+
+
+def test_a_model_trained_to_read_tf_idf_terms_stores_them_and_tags_with_them(tmp_path):
+    output = tmp_path / "model.json"
+    _train(_corpus(tmp_path), "--folds", "2", "--parts", "embedding,terms,rules", "--output", str(output))
+
+    model = Model.load(output)
+    text = "AI agents race to replace jobs in markets."
+
+    assert "ai" in model.term_index and json.loads(output.read_text())["parts"] == ["embedding", "terms", "rules"]
+    assert Model.load(output).tag(text) != replace(model, term_index={}).tag(text)
+
+
+def test_it_refuses_an_unknown_part(tmp_path):
+    with pytest.raises(CommandError, match="--parts must name some of embedding, terms, rules"):
+        _train(_corpus(tmp_path), "--parts", "embedding,bigrams", "--output", str(tmp_path / "model.json"))
