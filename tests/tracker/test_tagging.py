@@ -179,6 +179,7 @@ def test_loading_the_model_and_tagging_touch_no_network(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", guarded_resolve)
     tagging.embedder.cache_clear()
     tagging.model.cache_clear()
+    tagging._word_ids.cache_clear()
 
     assert labels(FRONTIER_EVALUATION) == {ALIGNMENT}
     assert attempts == []
