@@ -107,7 +107,11 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 def _word_ids(word: str) -> tuple[int, ...]:
     """The token ids of one space-delimited word, as the tokenizer reads it after a space. Words repeat across texts,
     so each is tokenized once per process: reading a text is then a dictionary lookup a word."""
-    return tuple(embedder()[0].encode(word, add_special_tokens=False).ids)
+    tokenizer = embedder()[0]
+    try:
+        return tuple(tokenizer.encode(word, add_special_tokens=False).ids)
+    except TypeError:  # a lone surrogate (from broken JSON escapes) is not text to the tokenizer: read it as U+FFFD
+        return tuple(tokenizer.encode(word.encode("utf-8", "replace").decode(), add_special_tokens=False).ids)
 
 
 def _token_ids(text: str, spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:

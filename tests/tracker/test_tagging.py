@@ -216,3 +216,9 @@ def test_a_ten_megabyte_text_is_tagged_on_its_first_characters():
     assert tags == tag(text[:MAX_CHARS])
     assert labels(text) == {ALIGNMENT}
     assert all(e.end <= MAX_CHARS and text[e.start : e.end] == e.text for t in tags for e in t.evidence)
+
+
+def test_a_text_with_broken_characters_is_read_without_error():
+    broken = FRONTIER_EVALUATION.replace("deception", "decep\ud800tion\x00")
+
+    assert labels(broken) == {ALIGNMENT}
