@@ -164,7 +164,12 @@ class AIModelFilter(FilterSet):
 class DocumentFilter(FilterSet):
     q = filters.CharFilter(method="filter_search", max_length=300, help_text="Full text, web-search syntax.")
     challenge = filters.ChoiceFilter(choices=ChallengeCode.choices, method="filter_challenge")
-    min_score = filters.NumberFilter(method="filter_challenge", min_value=0, max_value=1, help_text="With challenge.")
+    min_confidence = filters.NumberFilter(
+        method="filter_challenge", min_value=0, max_value=1, help_text="With challenge: the tag's probability, 0 to 1."
+    )
+    min_score = filters.NumberFilter(
+        method="filter_challenge", min_value=0, max_value=1, help_text="The earlier name of min_confidence."
+    )
     jurisdiction = filters.CharFilter(field_name="jurisdiction__code", max_length=8)
     source = filters.NumberFilter(field_name="source", min_value=1, max_value=2**31)
     kind = filters.ChoiceFilter(choices=SourceKind.choices)
@@ -187,8 +192,9 @@ class DocumentFilter(FilterSet):
         if not category:
             return queryset
         tags = DocumentTag.objects.effective().filter(document=OuterRef("pk"), category=category, labelled=True)
-        min_score = self.form.cleaned_data.get("min_score")
-        if min_score is not None:
+        data = self.form.cleaned_data
+        least = max((v for v in (data.get("min_confidence"), data.get("min_score")) if v is not None), default=None)
+        if least is not None:
             # A person's correction carries no score of its own: it counts as certain.
-            tags = tags.filter(Q(score__gte=min_score) | Q(origin=TagOrigin.PERSON))
+            tags = tags.filter(Q(score__gte=least) | Q(origin=TagOrigin.PERSON))
         return queryset.filter(Exists(tags))

@@ -22,6 +22,7 @@ from tracker.models import (
     Subscriber,
     TagOrigin,
     ThresholdMention,
+    uncertainty,
 )
 from tracker.tasks import pull_source, send_after_commit, send_digest_delivery
 
@@ -225,12 +226,32 @@ class ThresholdMentionAdmin(admin.ModelAdmin):
         return False
 
 
+class ReviewFilter(admin.SimpleListFilter):
+    """The current model's tags no person has corrected yet, the least certain first: a correction there teaches the
+    next model the most."""
+
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("uncertain", "To review, least certain first")]
+
+    def queryset(self, request, queryset):
+        return queryset.to_review() if self.value() == "uncertain" else queryset
+
+
 @admin.register(DocumentTag)
 class DocumentTagAdmin(admin.ModelAdmin):
     list_display = ["document", "category", "origin", "labelled", "score", "tagger_version"]
-    list_filter = ["category", "origin", "labelled", "tagger_version"]
+    list_filter = [ReviewFilter, "category", "origin", "labelled", "tagger_version"]
     list_select_related = ["document", "category"]
     search_fields = ["document__title"]
+
+    def get_ordering(self, request):
+        # The changelist puts the admin's ordering before the queryset's: the review order must come first.
+        if request.GET.get(ReviewFilter.parameter_name) == "uncertain":
+            return [uncertainty(), "pk"]
+        return super().get_ordering(request)
 
 
 class SubscriberStateFilter(admin.SimpleListFilter):

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import orjson
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Exists, F, OuterRef, Q, Window
-from django.db.models.functions import Lower, RowNumber
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models.functions import Abs, Lower, RowNumber
 from django.utils import timezone
 
 from registry.models import CapabilityThreshold, Challenge, Instrument, Jurisdiction
@@ -188,6 +188,13 @@ class DocumentQuerySet(models.QuerySet):
     def parked(self):
         return self.filter(process_status=ProcessStatus.PARKED)
 
+    def tagged_by_another_model(self, version: str):
+        """Processed documents whose machine tags a model other than `version` made: the ones to re-tag."""
+        stale = DocumentTag.objects.filter(document=OuterRef("pk"), origin=TagOrigin.MACHINE).exclude(
+            tagger_version=version
+        )
+        return self.filter(Exists(stale), process_status=ProcessStatus.DONE)
+
     def about(self, category):
         """Documents that carry a label, a person's correction winning over the machine."""
         labelled = DocumentTag.objects.effective().filter(category=category, labelled=True)
@@ -331,6 +338,24 @@ class DocumentTagQuerySet(models.QuerySet):
             origin=TagOrigin.PERSON, document=OuterRef("document"), category=OuterRef("category")
         )
         return self.filter(Q(origin=TagOrigin.PERSON) | (Q(origin=TagOrigin.MACHINE) & ~Exists(correction)))
+
+    def to_review(self):
+        """The current model's uncorrected tags, ordered by its uncertainty: |score - threshold|, smallest first."""
+        from tracker import tagging
+
+        return (
+            self.effective()
+            .filter(origin=TagOrigin.MACHINE, tagger_version=tagging.tagger_version())
+            .order_by(uncertainty(), "pk")
+        )
+
+
+def uncertainty():
+    """How far a machine tag's score is from its category's threshold: the nearer, the less sure the model."""
+    from tracker import tagging
+
+    at = Case(*(When(category=code, then=Value(t)) for code, t in tagging.thresholds().items()), default=Value(0.5))
+    return Abs(F("score") - at).asc()
 
 
 class DocumentTag(models.Model):

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 # A document whose processing failed (or killed its worker) this many times is parked instead of tried again.
 MAX_ATTEMPTS = 3
 BATCH_SIZE = 50
+# Documents re-tagged in one transaction after the model changes: short enough not to hold up new documents.
+RETAG_BATCH = 200
 
 
 def tag_documents(*, documents) -> list[DocumentTag]:
@@ -29,11 +31,24 @@ def tag_documents(*, documents) -> list[DocumentTag]:
             labelled=tag.labelled,
             score=round(min(max(tag.score, 0.0), 1.0), 4),
             evidence=[{"start": e.start, "end": e.end, "text": e.text} for e in tag.evidence],
-            tagger_version=tagging.TAGGER_VERSION,
+            tagger_version=tagging.tagger_version(),
         )
         for document in documents
         for tag in tagging.tag(document.text, title=document.title)
     )
+
+
+def retag_stale_documents(*, limit: int = RETAG_BATCH) -> int:
+    """Re-tag up to `limit` documents that another model tagged, skipping those another worker holds; returns how
+    many. People's corrections are separate rows and stay as they are."""
+    with transaction.atomic():
+        documents = list(
+            Document.objects.tagged_by_another_model(tagging.tagger_version())
+            .select_for_update(skip_locked=True)
+            .order_by("pk")[:limit]
+        )
+        tag_documents(documents=documents)
+    return len(documents)
 
 
 def claim_attempts(*, document_ids) -> list[Document]:

@@ -1,35 +1,32 @@
-"""Tag a text against the three challenges, sentence by sentence, keeping the passages behind every score.
-The vocabulary (weighted phrases per concept, damping cues, thresholds) is versioned data in vocabulary/tagger.yaml."""
+"""Tag a text against the three challenges with a learned model: one calibrated logistic regression per challenge over
+the text's averaged WordLlama word embeddings and the vocabulary's scores (tracker/tagger_rules.py), and its TF-IDF
+terms when a model was trained to read them. The parameters live in tracker/tagger/model-v2.json, written by
+`manage.py train_tagger`; scoring needs only numpy."""
 
-import bisect
-import math
+import json
 import re
+from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from itertools import pairwise
 from pathlib import Path
 
-import yaml
-
-try:  # the parser behind `re`, used only to file each phrase under the letters its matches begin with
-    from re import _constants, _parser
-except ImportError:  # pragma: no cover - every phrase is then tried at every word, which is slower but the same
-    _constants = _parser = None
+import numpy as np
 
 from registry.vocabulary import ChallengeCode
-from tracker.sentences import pieces
-from tracker.sentences import spans as sentence_spans
+from tracker import tagger_rules
+from tracker.tagger_rules import sentences
 
-VOCABULARY_PATH = Path(__file__).resolve().parent / "vocabulary" / "tagger.yaml"
-# A category scoring this much or more earns its label; one without substance is held below it.
-LABEL_SCORE = 0.5
-_BELOW_LABEL = 0.45
-# Longer stretches without a sentence end (tables, extracted PDFs) are cut at a space near this length.
-_LONGEST_PASSAGE = 600
-
-_WORD_START = re.compile(r"\b\w")
-_KEY = 8  # phrases are filed under at most this many leading letters
-_LITERAL, _IN, _BRANCH, _SUBPATTERN = (getattr(_constants, n, None) for n in ("LITERAL", "IN", "BRANCH", "SUBPATTERN"))
-_REPEATS = tuple(getattr(_constants, n, None) for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"))
+MODEL_PATH = Path(__file__).resolve().parent / "tagger" / "model-v2.json"
+# Only the beginning of a longer text is read (and quoted): a 10 MB text is tagged on its first 100,000 characters.
+MAX_CHARS = 100_000
+# A text with fewer words than this (numbers and markup are not words) earns no tag: there is nothing to judge.
+MIN_WORDS = 3
+EVIDENCE = 3
+_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
+_SPACED = re.compile(r"\S+")
+_MARKUP = re.compile(r"<[^>]*>|&\w+;")
+EMBEDDING = {"package": "wordllama", "config": "l2_supercat", "dim": 256}
 
 
 @dataclass(frozen=True)
@@ -44,233 +41,244 @@ class Evidence:
 @dataclass(frozen=True)
 class Tag:
     category: str
-    score: float
+    score: float  # the calibrated probability that the text is about the category
     evidence: tuple[Evidence, ...]
     labelled: bool
 
 
-@dataclass(frozen=True)
-class _Phrase:
-    category: int  # index into ChallengeCode.values
-    concept: str  # "" for an exclusion: a span where the category's phrases do not count
-    weight: float
-    pattern: re.Pattern
+@cache
+def embedder():
+    """WordLlama's tokenizer and embedding matrix, loaded once per process from the files inside the wheel. Its
+    tokenizer lookup searches a `tokenizer/` folder next to the package code, where the wheel ships `tokenizers/`;
+    passing the package folder as the cache folder finds it there, and downloads stay off."""
+    import wordllama
+
+    model = wordllama.WordLlama.load(
+        config=EMBEDDING["config"],
+        dim=EMBEDDING["dim"],
+        cache_dir=Path(wordllama.__file__).parent,
+        disable_download=True,
+    )
+    tokenizer = model.tokenizer
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer, model.embedding
+
+
+def words(text: str) -> list[str]:
+    """The lowercase words of a text: letters only, two or more."""
+    return _WORD.findall(text.lower())
+
+
+def terms(text: str, stop_words: frozenset[str]) -> Counter:
+    """The words of a text that are not stop words, and each pair of them that follow one another."""
+    kept = [word for word in words(text) if word not in stop_words]
+    return Counter(kept) + Counter(f"{a} {b}" for a, b in pairwise(kept))
+
+
+def tfidf(counts: Counter, term_index: dict[str, int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A text's known terms (their indexes) and unit-length weights: (1 + log count) * idf, as scikit-learn's
+    sublinear TF-IDF."""
+    found = [(term_index[term], count) for term, count in counts.items() if term in term_index]
+    index = np.asarray([i for i, _count in found], dtype=np.int64)
+    if not found:
+        return index, np.zeros(0)
+    values = idf[index] * (1 + np.log([count for _i, count in found]))
+    return index, values / np.linalg.norm(values)
 
 
 @dataclass(frozen=True)
-class _Vocabulary:
-    version: str
-    scoring: dict[str, float]
-    ai_context: re.Pattern
-    contrast_before: re.Pattern
-    list_before: re.Pattern
-    list_after: re.Pattern
-    # Phrases filed under the first letters any match must begin with, so a text is read once, word by word.
-    index: dict[str, tuple[_Phrase, ...]]
-    prefixes: frozenset[str]  # every beginning of every key: a word stops being read at the first miss
+class Features:
+    """What the model reads of one text: the unit-length mean word embedding, the vocabulary's three scores and the
+    TF-IDF terms; for evidence, each sentence's unit-length mean word embedding."""
+
+    embedding: np.ndarray
+    rules: np.ndarray
+    terms: Counter
+    spans: list[tuple[int, int]]
+    sentence_embeddings: np.ndarray  # one unit-length row per span
 
 
-def _words(pattern: str) -> str:
-    return rf"\b(?:{pattern})\b"
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-9)
 
 
-def _heads(items) -> set[tuple[str, bool]]:
-    """The lowercase strings (up to _KEY characters) that every match of a parsed pattern begins with, each with
-    whether more may follow. An empty string means the pattern may begin anywhere."""
-    heads = {("", True)}
-    for op, arg in items:
-        if not any(more for _head, more in heads):
-            break
-        options = _options(op, arg)
-        grown = set()
-        for head, more in heads:
-            for option, option_more in options if more and options is not None else [("", False)]:
-                joined = head + option
-                grown.add((joined[:_KEY], option_more and len(joined) < _KEY))
-        heads = grown
-        if len(heads) > 256:
-            return {(head[:1], False) for head, _more in heads}
-    return heads
-
-
-def _options(op, arg) -> set[tuple[str, bool]] | None:
-    if op is _LITERAL:
-        return {(chr(arg).lower(), True)}
-    if op is _IN and all(kind is _LITERAL for kind, _value in arg):
-        return {(chr(value).lower(), True) for _kind, value in arg}
-    if op is _BRANCH:
-        return set().union(*(_heads(branch) for branch in arg[1]))
-    if op is _SUBPATTERN:
-        return _heads(arg[-1])
-    if op in _REPEATS and arg[0] == 0 and arg[1] == 1:  # optional: with it or without it
-        return _heads(arg[2]) | {("", True)}
-    if op in _REPEATS and arg[0] >= 1:
-        return {(head, False) for head, _more in _heads(arg[2])}
-    return None
-
-
-def _file(index: dict[str, list[_Phrase]], phrase: _Phrase, source: str) -> None:
+@lru_cache(maxsize=1 << 17)
+def _word_ids(word: str) -> tuple[int, ...]:
+    """The token ids of one space-delimited word, as the tokenizer reads it after a space. Words repeat across texts,
+    so each is tokenized once per process: reading a text is then a dictionary lookup a word."""
+    tokenizer = embedder()[0]
     try:
-        heads = {head for head, _more in _heads(_parser.parse(source).data)} if _parser else {""}
-    except Exception:  # an unusual construct: try the phrase everywhere rather than miss it
-        heads = {""}
-    for head in heads:
-        index.setdefault(head if len(head) >= 2 else "", []).append(phrase)
+        return tuple(tokenizer.encode(word, add_special_tokens=False).ids)
+    except TypeError:  # a lone surrogate (from broken JSON escapes) is not text to the tokenizer: read it as U+FFFD
+        return tuple(tokenizer.encode(word.encode("utf-8", "replace").decode(), add_special_tokens=False).ids)
 
 
-def _index(categories: dict) -> dict[str, tuple[_Phrase, ...]]:
-    index: dict[str, list[_Phrase]] = {}
-    for number, code in enumerate(ChallengeCode.values):
-        spec = categories[code]
-        for source in spec.get("exclude") or []:
-            _file(index, _Phrase(number, "", 0.0, re.compile(rf"(?:{source})\b", re.IGNORECASE)), source)
-        for concept, body in spec["concepts"].items():
-            for raw in body["patterns"]:
-                source, weight = (raw["pattern"], raw["weight"]) if isinstance(raw, dict) else (raw, body["weight"])
-                pattern = re.compile(rf"(?:{source})\b", re.IGNORECASE)
-                if pattern.groups:
-                    raise ValueError(f"{VOCABULARY_PATH}: write groups as (?:...) in {code}.{concept}: {source!r}")
-                _file(index, _Phrase(number, concept, float(weight), pattern), source)
-    return {head: tuple(phrases) for head, phrases in index.items()}
+def _token_ids(text: str, spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """The token ids of the spans of `text`, in order, and how many belong to each span."""
+    ids, lengths = [], []
+    for start, end in spans:
+        before = len(ids)
+        for word in _SPACED.findall(text, start, end):
+            ids.extend(_word_ids(word))
+        lengths.append(len(ids) - before)
+    return ids, lengths
+
+
+def features(text: str, *, title: str = "", stop_words: frozenset[str] | None) -> Features:
+    """The text's embedding is the mean over the tokens of its title and its sentences; each sentence's, over its
+    own. Without stop words (a model that reads no terms) the terms are not counted."""
+    matrix = embedder()[1]
+    text = text[:MAX_CHARS]
+    spans = sentences(text)
+    title_ids, _ = _token_ids(title, [(0, len(title))])
+    ids, lengths = _token_ids(text, spans)
+    dim = matrix.shape[1]
+    sentence_sums = np.zeros((len(spans), dim), dtype=np.float32)
+    if ids:
+        counts = np.asarray(lengths)
+        filled = counts > 0
+        sentence_sums[filled] = np.add.reduceat(matrix[ids], (np.cumsum(counts) - counts)[filled])
+    total = sentence_sums.sum(axis=0) + matrix[title_ids].sum(axis=0)
+    return Features(
+        embedding=_unit(total / max(len(ids) + len(title_ids), 1)),
+        rules=np.asarray(tagger_rules.scores(text, title=title, spans=spans)),
+        terms=Counter() if stop_words is None else terms(f"{title}\n{text}", stop_words),
+        spans=spans,
+        sentence_embeddings=_unit(sentence_sums),
+    )
+
+
+@dataclass(frozen=True)
+class Model:
+    """Per category (columns, in ChallengeCode order): the logit is embedding·W_embedding + rules·W_rules +
+    tfidf·W_terms + intercept; the probability is sigmoid(slope·logit + offset); labelled at or above threshold."""
+
+    version: str
+    stop_words: frozenset[str]
+    term_index: dict[str, int]
+    idf: np.ndarray
+    w_embedding: np.ndarray  # (dim, 3)
+    w_rules: np.ndarray  # (3, 3)
+    w_terms: np.ndarray  # (terms, 3)
+    intercept: np.ndarray
+    slope: np.ndarray
+    offset: np.ndarray
+    threshold: np.ndarray
+    about: dict  # how it was trained: data hash and size, cross-validated figures, date
+
+    def _tfidf(self, counts: Counter) -> np.ndarray:
+        index, values = tfidf(counts, self.term_index, self.idf)
+        return values @ self.w_terms[index] if len(index) else np.zeros(self.intercept.shape)
+
+    def logits(self, found: Features) -> np.ndarray:
+        return (
+            found.embedding @ self.w_embedding + found.rules @ self.w_rules + self._tfidf(found.terms) + self.intercept
+        )
+
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-(self.slope * logits + self.offset)))
+
+    def sentence_logits(self, found: Features, logits: np.ndarray) -> np.ndarray:
+        """Each sentence's words scored in place of the text's (the rest of the text as it is): (sentences, 3)."""
+        return (found.sentence_embeddings - found.embedding) @ self.w_embedding + logits
+
+    def as_dict(self) -> dict:
+        codes = list(ChallengeCode.values)
+        terms = sorted(self.term_index, key=self.term_index.get)
+        return {
+            "version": self.version,
+            **self.about,
+            "embedding": EMBEDDING,
+            "stop_words": sorted(self.stop_words),
+            "terms": terms,
+            "idf": [round(float(v), 5) for v in self.idf],
+            "categories": {
+                code: {
+                    "embedding": [round(float(v), 6) for v in self.w_embedding[:, n]],
+                    "rules": [round(float(v), 6) for v in self.w_rules[:, n]],
+                    "terms": [round(float(v), 6) for v in self.w_terms[:, n]],
+                    "intercept": round(float(self.intercept[n]), 6),
+                    "calibration": {"slope": round(float(self.slope[n]), 6), "offset": round(float(self.offset[n]), 6)},
+                    "threshold": round(float(self.threshold[n]), 4),
+                }
+                for n, code in enumerate(codes)
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Model":
+        categories = [data["categories"][code] for code in ChallengeCode.values]
+
+        def columns(key):
+            return np.asarray([c[key] for c in categories], dtype=np.float64).T
+
+        about = {k: v for k, v in data.items() if k not in {"version", "embedding", "stop_words", "terms", "idf"}}
+        about.pop("categories")
+        return cls(
+            version=data["version"],
+            stop_words=frozenset(data["stop_words"]),
+            term_index={term: n for n, term in enumerate(data["terms"])},
+            idf=np.asarray(data["idf"], dtype=np.float64),
+            w_embedding=columns("embedding"),
+            w_rules=columns("rules"),
+            w_terms=columns("terms").reshape(len(data["terms"]), len(categories)),
+            intercept=columns("intercept"),
+            slope=np.asarray([c["calibration"]["slope"] for c in categories]),
+            offset=np.asarray([c["calibration"]["offset"] for c in categories]),
+            threshold=columns("threshold"),
+            about=about,
+        )
+
+    def save(self, path: str | Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(self.as_dict(), separators=(",", ":")) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Model":
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def tag(self, text: str, *, title: str = "") -> list[Tag]:
+        """One Tag per category, in ChallengeCode order, with up to EVIDENCE sentences: those that score highest for
+        the category on their own, among those whose own probability is at least half the threshold (the top one
+        always, when the text is labelled)."""
+        text = text[:MAX_CHARS]
+        if len(words(_MARKUP.sub(" ", text))) < MIN_WORDS:
+            return [Tag(code, 0.0, (), False) for code in ChallengeCode.values]
+        found = features(text, title=title, stop_words=self.stop_words if self.term_index else None)
+        logits = self.logits(found)
+        probabilities = self.probabilities(logits)
+        by_sentence = self.probabilities(self.sentence_logits(found, logits))
+        # Strongest first, the earlier sentence first among equals.
+        ranked = np.argsort(-by_sentence, axis=0, kind="stable")[:EVIDENCE]
+        tags = []
+        for n, code in enumerate(ChallengeCode.values):
+            probability, labelled = float(probabilities[n]), bool(probabilities[n] >= self.threshold[n])
+            floor = self.threshold[n] / 2
+            chosen = [
+                i for rank, i in enumerate(ranked[:, n]) if by_sentence[i, n] >= floor or (labelled and rank == 0)
+            ]
+            evidence = tuple(Evidence(*found.spans[i], text[found.spans[i][0] : found.spans[i][1]]) for i in chosen)
+            tags.append(Tag(code, round(probability, 4), evidence, labelled))
+        return tags
 
 
 @cache
-def _vocabulary() -> _Vocabulary:
-    data = yaml.load(VOCABULARY_PATH.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    categories = data["categories"]
-    if set(categories) != set(ChallengeCode.values):
-        raise ValueError(f"{VOCABULARY_PATH}: categories must be exactly {sorted(ChallengeCode.values)}")
-    joiners = data["list_joiners"]
-    index = _index(categories)
-    return _Vocabulary(
-        version=str(data["version"]),
-        scoring={name: float(value) for name, value in data["scoring"].items()},
-        ai_context=re.compile(_words(data["ai_context"]), re.IGNORECASE),
-        contrast_before=re.compile(rf"\b{data['contrast_cues']}\s+(?:\S+\s+){{0,2}}$", re.IGNORECASE),
-        list_before=re.compile(rf"{joiners}\s*(?:[\w'’-]+\s+){{0,2}}$", re.IGNORECASE),
-        list_after=re.compile(rf"\s*(?:[\w'’-]+\s+){{0,2}}?{joiners}", re.IGNORECASE),
-        index=index,
-        prefixes=frozenset(head[:length] for head in index for length in range(1, len(head) + 1)),
-    )
+def model() -> Model:
+    return Model.load(MODEL_PATH)
 
 
-TAGGER_VERSION = f"rules-{_vocabulary().version}"
+def tagger_version() -> str:
+    return model().version
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """The (start, end) offsets of the sentences of `text`, trimmed, a long one cut into passages."""
-    return [piece for start, end in sentence_spans(text) for piece in pieces(text, start, end, _LONGEST_PASSAGE)]
-
-
-def _phrases(text: str, vocab: _Vocabulary) -> list[list[tuple[int, int, str, float]]]:
-    """Per category, the phrases of `text` as (start, end, concept, weight), outside that category's excluded
-    spans; where phrases overlap, the one that starts first wins, then the stronger, then the longer."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a few characters lowercase to two; keep those as they are
-        lowered = "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
-    found: list[list[tuple[int, int, str, float]]] = [[] for _code in ChallengeCode.values]
-    excluded: list[list[tuple[int, int]]] = [[] for _code in ChallengeCode.values]
-    index, prefixes, anywhere = vocab.index, vocab.prefixes, vocab.index.get("", ())
-    for word in _WORD_START.finditer(lowered):
-        start = word.start()
-        candidates = anywhere
-        for length in range(2, _KEY + 1):
-            key = lowered[start : start + length]
-            if key not in prefixes:
-                break
-            if key in index:
-                candidates = (*candidates, *index[key])
-        for phrase in candidates:
-            match = phrase.pattern.match(lowered, start)
-            if match is None:
-                continue
-            if phrase.concept:
-                found[phrase.category].append((start, match.end(), phrase.concept, phrase.weight))
-            else:
-                excluded[phrase.category].append((start, match.end()))
-    chosen: list[list[tuple[int, int, str, float]]] = []
-    for phrases, holes in zip(found, excluded, strict=True):
-        kept, free = [], 0
-        for start, end, concept, weight in sorted(phrases, key=lambda p: (p[0], -p[3], p[0] - p[1])):
-            if start >= free and not any(start < hole_end and hole_start < end for hole_start, hole_end in holes):
-                kept.append((start, end, concept, weight))
-                free = end
-        chosen.append(kept)
-    return chosen
-
-
-def _is_listed(text: str, start: int, end: int, begin: int, finish: int, vocab: _Vocabulary) -> bool:
-    """Whether the phrase at text[start:end] is one item of an enumeration in the sentence text[begin:finish]."""
-    return (
-        vocab.list_before.search(text, max(begin, start - 30), start) is not None
-        and vocab.list_after.match(text, end, min(finish, end + 30)) is not None
-        and text.count(",", begin, finish) + text.count(";", begin, finish) >= 2
-    )
-
-
-def _sentence_scores(
-    text: str, spans: list[tuple[int, int]], phrases: list[tuple[int, int, str, float]], vocab: _Vocabulary
-) -> dict[int, float]:
-    """Each sentence's score for one category: its distinct concepts added up, capped; sentences scoring 0 left out."""
-    cap = vocab.scoring["sentence_cap"]
-    scores = {index: min(cap, sum(c.values())) for index, c in _sentence_concepts(text, spans, phrases, vocab).items()}
-    return {index: score for index, score in scores.items() if score > 0}
-
-
-def _sentence_concepts(
-    text: str, spans: list[tuple[int, int]], phrases: list[tuple[int, int, str, float]], vocab: _Vocabulary
-) -> dict[int, dict[str, float]]:
-    """For each sentence index, the concepts found in it at their strongest (damped) weight."""
-    scoring = vocab.scoring
-    starts = [begin for begin, _end in spans]
-    found: dict[int, dict[str, float]] = {}
-    for start, end, concept, weight in phrases:
-        index = bisect.bisect_right(starts, start) - 1
-        if index < 0:
-            continue
-        begin, finish = spans[index]
-        before = text[max(begin, start - 40) : start]
-        if vocab.contrast_before.search(before):
-            weight *= scoring["contrast_factor"]
-        elif _is_listed(text, start, end, begin, finish, vocab):
-            weight *= scoring["list_factor"]
-        concepts = found.setdefault(index, {})
-        if weight > concepts.get(concept, 0.0):
-            concepts[concept] = weight
-    return found
+def thresholds() -> dict[str, float]:
+    """Each category's decision threshold: a tag whose score is this or more is labelled."""
+    return {code: float(value) for code, value in zip(ChallengeCode.values, model().threshold, strict=True)}
 
 
 def tag(text: str, *, title: str = "") -> list[Tag]:
-    """One Tag per category, in ChallengeCode order. A title's phrases add to the scores (`title_weight` of the
-    same phrase in the text, and the title counts as one supporting sentence) but are never quoted as evidence."""
-    vocab = _vocabulary()
-    scoring = vocab.scoring
-    spans, title_spans = sentences(text), sentences(title)
-    about_ai = bool(vocab.ai_context.search(text) or vocab.ai_context.search(title))
-    in_text, in_title = _phrases(text, vocab), _phrases(title, vocab)
-    longer = max(0.0, math.log2(max(len(spans), 1) / scoring["reference_sentences"]))
-    label_at = scoring["label_at"] * (1 + scoring["length_penalty"] * longer)
-    tags = []
-    for number, code in enumerate(ChallengeCode.values):
-        ranked = sorted(
-            _sentence_scores(text, spans, in_text[number], vocab).items(), key=lambda item: (-item[1], item[0])
-        )
-        title_score = min(
-            scoring["sentence_cap"], sum(_sentence_scores(title, title_spans, in_title[number], vocab).values())
-        )
-        strongest = [score for _index, score in ranked[: int(scoring["top_sentences"])]]
-        raw = sum(strongest) + scoring["title_weight"] * title_score
-        supporting = sum(score >= scoring["supporting_sentence"] for score in [*strongest, title_score])
-        substantive = about_ai and (
-            supporting >= scoring["min_sentences"] or bool(strongest and strongest[0] >= scoring["strong_sentence"])
-        )
-        score = round(raw / (raw + label_at) if substantive else min(raw / (raw + label_at), _BELOW_LABEL), 4)
-        evidence = tuple(
-            Evidence(spans[index][0], spans[index][1], text[spans[index][0] : spans[index][1]])
-            for index, _score in ranked[: int(scoring["evidence"])]
-        )
-        tags.append(Tag(code, score, evidence, score >= LABEL_SCORE))
-    return tags
+    return model().tag(text, title=title)
 
 
 def labels(text: str, *, title: str = "") -> set[str]:

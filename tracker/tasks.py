@@ -5,6 +5,7 @@ import math
 import random
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -97,6 +98,21 @@ def sweep_pending_documents():
     for document_id in ids:
         send_after_commit(process_document, document_id)
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def retag_documents(limit: int = processing.RETAG_BATCH):
+    """One batch of documents tagged by an older model; queues the next batch behind whatever is waiting (new
+    documents first) until none is left. Every worker queues it when it starts, so a new model re-tags the archive."""
+    done = processing.retag_stale_documents(limit=limit)
+    if done == limit:
+        send_after_commit(retag_documents, limit)
+    return f"{done} re-tagged"
+
+
+@worker_ready.connect
+def _retag_after_start(sender, **kwargs):
+    sender.app.send_task(retag_documents.name)
 
 
 # The weekly digest. Beat runs send_weekly_digests weekly (a crontab from the DIGEST_* settings) and every 10 minutes

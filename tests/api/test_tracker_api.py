@@ -4,6 +4,7 @@ import pytest
 
 from tests.tracker import factories as tracker_factories
 from tracker.ingesting import upsert_item
+from tracker.models import DocumentTag
 
 pytestmark = pytest.mark.django_db
 
@@ -115,5 +116,44 @@ def test_the_browsable_api_lists_documents_with_every_filter_in_its_form(api, do
     assert response.status_code == 200
     page = response.content.decode()
     assert "Deepfake voice fraud hits banks" in page
-    for name in ("q", "challenge", "min_score", "jurisdiction", "published_after", "published_before"):
+    for name in (
+        "q",
+        "challenge",
+        "min_confidence",
+        "min_score",
+        "jurisdiction",
+        "published_after",
+        "published_before",
+    ):
         assert f'name="{name}"' in page, name
+
+
+def test_min_confidence_keeps_documents_whose_tag_is_at_least_that_probable(api, documents):
+    fraud = next(d for d in documents if d.title.startswith("Deepfake"))
+    DocumentTag.objects.filter(document=fraud, category="human_misuse").update(score=0.85)
+
+    def titles(least):
+        body = api.get("/api/v1/documents/", {"challenge": "human_misuse", "min_confidence": least}).json()
+        return [d["title"] for d in body["results"]]
+
+    assert titles("0.8") == ["Deepfake voice fraud hits banks"]
+    assert titles("0.9") == []
+    body = api.get("/api/v1/documents/", {"challenge": "human_misuse"}).json()
+    assert next(t for t in body["results"][0]["tags"] if t["category"] == "human_misuse")["score"] == 0.85
+
+
+def test_min_confidence_counts_a_persons_correction_as_certain(staff_api, api, documents):
+    fraud = next(d for d in documents if d.title.startswith("Deepfake"))
+    DocumentTag.objects.filter(document=fraud, category="human_misuse").update(score=0.3)
+    staff_api.post(f"/api/v1/documents/{fraud.pk}/tags/", {"category": "human_misuse", "labelled": True})
+
+    body = api.get("/api/v1/documents/", {"challenge": "human_misuse", "min_confidence": "0.99"}).json()
+
+    assert [d["title"] for d in body["results"]] == ["Deepfake voice fraud hits banks"]
+
+
+def test_a_min_confidence_outside_zero_to_one_is_a_400(api, documents):
+    response = api.get("/api/v1/documents/", {"challenge": "human_misuse", "min_confidence": "1.5"})
+
+    assert response.status_code == 400
+    assert "min_confidence" in response.json()

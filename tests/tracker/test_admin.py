@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from tests.tracker import factories
+from tracker import tagging
 from tracker.ingesting import upsert_item
 from tracker.models import Document, DocumentTag, FetchRun, TagOrigin
 from tracker.processing import process_now
@@ -149,3 +150,27 @@ def test_the_digest_preview_forbids_scripts(admin_client):
     assert response.status_code == 200 and "analyst@example.org" in response.content.decode()
     policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
     assert policy["script-src"] == "'none'" and policy["default-src"] == "'none'"
+
+
+def test_the_review_list_shows_uncorrected_tags_of_the_current_model_least_certain_first(admin_client, admin_user):
+    at = tagging.thresholds()["alignment"]
+    for title, score, version in [
+        ("Clear case", at + 0.3 if at < 0.7 else at - 0.4, tagging.tagger_version()),
+        ("Close call", at + 0.01, tagging.tagger_version()),
+        ("Near miss", at - 0.05, tagging.tagger_version()),
+        ("Older model", at, "wl2-20250101-0ldm0de1"),
+        ("Already corrected", at, tagging.tagger_version()),
+    ]:
+        document = factories.document(title=title, first_seen_at=timezone.now(), tags=[("alignment", "A sentence.")])
+        document.tags.update(score=score, tagger_version=version)
+    DocumentTag.objects.create(
+        document=Document.objects.get(title="Already corrected"), category_id="alignment", origin=TagOrigin.PERSON,
+        labelled=True, tagged_by=admin_user,
+    )  # fmt: skip
+
+    page = admin_client.get(reverse("admin:tracker_documenttag_changelist"), {"review": "uncertain"}).content.decode()
+
+    shown = [title for title in ("Close call", "Near miss", "Clear case") if title in page]
+    assert shown == ["Close call", "Near miss", "Clear case"]
+    assert sorted(shown, key=page.index) == shown
+    assert "Older model" not in page and "Already corrected" not in page

@@ -14,12 +14,12 @@ PARTNERSHIPS = (
     "developers to entrench their market power. It fears that a few dominant firms could foreclose rivals and reduce "
     "competition in foundation models. Antitrust remedies are under consideration."
 )
-# The tagger labels these texts alignment, human_misuse, natural_selection, none, human_misuse and
-# natural_selection; the hand labels differ on three of them, so by hand:
-#   alignment:         1 true positive, 0 false positives, 1 false negative -> P 1.0, R 0.5, F1 2/3
+# The tagger labels these texts alignment, human_misuse, natural_selection, none, alignment and human_misuse (a
+# dangerous-capability evaluation), and natural_selection; the hand labels differ on three of them, so by hand:
+#   alignment:         1 true positive, 1 false positive,  1 false negative -> P 0.5, R 0.5, F1 0.5
 #   human_misuse:      1 true positive, 1 false positive,  0 false negatives -> P 0.5, R 1.0, F1 2/3
 #   natural_selection: 2 true positives, 0 false positives, 1 false negative -> P 1.0, R 2/3, F1 0.8
-#   macro F1 = (2/3 + 2/3 + 0.8) / 3 = 0.7111
+#   macro F1 = (0.5 + 2/3 + 0.8) / 3 = 0.6556
 CORPUS = [
     {"title": "Pre-release evaluation", "text": FRONTIER_EVALUATION, "labels": ["alignment"]},
     {"title": "Voice-clone fraud", "text": DEEPFAKE_FRAUD, "labels": ["human_misuse", "natural_selection"]},
@@ -47,11 +47,11 @@ def test_json_gives_per_category_figures_macro_f1_and_speed(tmp_path):
 
     assert set(figures) == {"categories", "macro_f1", "docs", "docs_per_second"}
     assert figures["categories"] == {
-        "alignment": {"precision": 1.0, "recall": 0.5, "f1": pytest.approx(2 / 3, abs=1e-4)},
+        "alignment": {"precision": 0.5, "recall": 0.5, "f1": 0.5},
         "human_misuse": {"precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3, abs=1e-4)},
         "natural_selection": {"precision": 1.0, "recall": pytest.approx(2 / 3, abs=1e-4), "f1": 0.8},
     }
-    assert figures["macro_f1"] == pytest.approx((2 / 3 + 2 / 3 + 0.8) / 3, abs=1e-4)
+    assert figures["macro_f1"] == pytest.approx((0.5 + 2 / 3 + 0.8) / 3, abs=1e-4)
     assert figures["docs"] == 6
     assert figures["docs_per_second"] > 0
 
@@ -60,7 +60,7 @@ def test_the_table_shows_each_category_and_the_macro_f1(tmp_path):
     table = _run(_write(tmp_path, CORPUS))
 
     assert "natural_selection" in table and "1.000     0.667     0.800" in table
-    assert "macro F1" in table and "0.711" in table
+    assert "macro F1" in table and "0.656" in table
     assert "6 documents" in table
 
 

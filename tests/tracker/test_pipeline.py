@@ -8,9 +8,9 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from tests.tracker import factories
 from tests.worker import Worker, wait_for
-from tracker import tasks
+from tracker import processing, tagging, tasks
 from tracker.ingesting import upsert_item
-from tracker.models import Document, ProcessStatus
+from tracker.models import Document, DocumentTag, ProcessStatus, TagOrigin
 from tracker.pulling import STALE_AFTER, claim_stale_documents
 
 # serialized_rollback: the three challenges (made by a migration) come back after each test empties the tables.
@@ -102,3 +102,54 @@ def test_a_document_queued_while_the_broker_is_down_is_sent_later_by_the_sweep(m
     assert document.process_status == ProcessStatus.PENDING
     assert claim_stale_documents(now=document.queued_at + STALE_AFTER / 2) == []
     assert claim_stale_documents(now=document.queued_at + STALE_AFTER * 2) == [document.pk]
+
+
+OLDER_MODEL = "wl2-20250101-0ldm0de1"
+
+
+def _tagged_by_an_older_model(*texts):
+    source = factories.source()
+    ids = [upsert_item(source=source, item=factories.item(f"old-{n}", text=t))[0].pk for n, t in enumerate(texts)]
+    processing.process_now(document_ids=ids)
+    DocumentTag.objects.filter(document__in=ids, origin=TagOrigin.MACHINE).update(tagger_version=OLDER_MODEL)
+    return ids
+
+
+def _stale_left():
+    return lambda: not Document.objects.tagged_by_another_model(tagging.tagger_version()).exists()
+
+
+def test_a_worker_that_starts_re_tags_what_an_older_model_tagged_keeping_corrections(broker, admin_user):
+    [document_id] = _tagged_by_an_older_model("Criminals cloned a manager's voice with an AI tool to steal money.")
+    correction = DocumentTag.objects.create(
+        document_id=document_id,
+        category_id="human_misuse",
+        origin=TagOrigin.PERSON,
+        labelled=False,
+        tagged_by=admin_user,
+    )
+    started = Worker(broker_url=broker).start()
+    try:
+        wait_for(_stale_left(), timeout=60, message="the re-tagging queued at start")
+    finally:
+        started.stop()
+    tags = DocumentTag.objects.filter(document_id=document_id)
+    assert {t.tagger_version for t in tags if t.origin == TagOrigin.MACHINE} == {tagging.tagger_version()}
+    assert tags.get(origin=TagOrigin.PERSON) == correction and not correction.labelled
+    assert "human_misuse" not in Document.objects.get(pk=document_id).labels
+
+
+def test_re_tagging_goes_batch_by_batch_until_none_is_left(broker):
+    _tagged_by_an_older_model("An early report on AI and elections.")
+    started = Worker(broker_url=broker).start()
+    try:
+        wait_for(_stale_left(), timeout=60, message="the re-tagging queued at start")  # it is done: none runs now
+        ids = _tagged_by_an_older_model(*(f"Report {n}: the lab tested its model for deception." for n in range(3)))
+
+        tasks.retag_documents.delay(1)  # one document a batch: the task must queue itself three more times
+
+        wait_for(_stale_left(), timeout=60, message="every batch re-tagged")
+    finally:
+        started.stop()
+    versions = DocumentTag.objects.filter(document__in=ids).values_list("tagger_version", flat=True)
+    assert set(versions) == {tagging.tagger_version()}

@@ -5,7 +5,7 @@ import pytest
 from registry.models import CapabilityThreshold
 from tests import factories as registry_factories
 from tests.tracker import factories
-from tracker import processing
+from tracker import processing, tagging
 from tracker.ingesting import upsert_item
 from tracker.models import Document, DocumentTag, ProcessStatus, TagOrigin
 
@@ -102,3 +102,38 @@ def test_a_document_that_kills_its_worker_each_time_is_parked_instead_of_looping
     assert document.process_status == ProcessStatus.PARKED
     assert document.process_error == "stopped a worker repeatedly"
     assert document in Document.objects.parked()
+
+
+def _tagged_by_an_older_model(count):
+    source = factories.source()
+    documents = [
+        _process(upsert_item(source=source, item=factories.item(f"report-{n}", text=f"{EVALUATION} Report {n}."))[0])
+        for n in range(count)
+    ]
+    DocumentTag.objects.filter(origin=TagOrigin.MACHINE).update(tagger_version="wl2-20250101-0ldm0de1")
+    return documents
+
+
+def test_retagging_takes_a_bounded_batch_of_what_an_older_model_tagged():
+    _tagged_by_an_older_model(3)
+
+    assert processing.retag_stale_documents(limit=2) == 2
+    assert Document.objects.tagged_by_another_model(tagging.tagger_version()).count() == 1
+    assert processing.retag_stale_documents(limit=2) == 1
+    assert processing.retag_stale_documents(limit=2) == 0
+    assert set(DocumentTag.objects.values_list("tagger_version", flat=True)) == {tagging.tagger_version()}
+
+
+def test_retagging_leaves_a_persons_correction_as_it_is(admin_user):
+    [document] = _tagged_by_an_older_model(1)
+    DocumentTag.objects.create(
+        document=document, category_id="alignment", origin=TagOrigin.PERSON, labelled=False, tagged_by=admin_user,
+        note="Only a press release.",
+    )  # fmt: skip
+
+    processing.retag_stale_documents()
+
+    correction = document.tags.get(origin=TagOrigin.PERSON)
+    assert (correction.labelled, correction.note, correction.tagged_by) == (False, "Only a press release.", admin_user)
+    assert document.tags.get(origin=TagOrigin.MACHINE, category="alignment").tagger_version == tagging.tagger_version()
+    assert "alignment" not in document.labels

@@ -1,9 +1,12 @@
 """The tagger as a reader of policy text would judge it: which challenges a text earns, and the passages why."""
 
+import json
 import re
+import socket
 
 from registry.vocabulary import ChallengeCode
-from tracker.tagging import TAGGER_VERSION, labels, tag
+from tracker import tagging
+from tracker.tagging import MAX_CHARS, MODEL_PATH, labels, tag, tagger_version, thresholds
 
 ALIGNMENT, MISUSE, SELECTION = ChallengeCode.ALIGNMENT, ChallengeCode.HUMAN_MISUSE, ChallengeCode.NATURAL_SELECTION
 
@@ -100,10 +103,7 @@ def test_data_protection_housekeeping_gets_no_label():
 
 
 def test_a_passing_mention_in_a_list_of_harms_does_not_earn_a_label():
-    found = _by_category(PASSING_MENTION)[MISUSE]
-
-    assert not found.labelled
-    assert found.evidence[0].text.startswith("Like any technology")
+    assert labels(PASSING_MENTION) == set()
 
 
 def test_a_text_that_is_not_about_ai_gets_no_label():
@@ -117,7 +117,7 @@ def test_it_returns_one_tag_per_category_with_scores_between_zero_and_one():
 
     assert [t.category for t in tags] == list(ChallengeCode.values)
     assert all(0.0 <= t.score <= 1.0 for t in tags)
-    assert all(t.labelled == (t.score >= 0.5) for t in tags)
+    assert all(t.labelled == (t.score >= thresholds()[t.category]) for t in tags)
 
 
 def test_it_gives_at_most_three_passages_strongest_first():
@@ -141,9 +141,84 @@ def test_the_same_input_gives_the_same_tags():
     assert tag(RACE_AND_JOBS, title="Jobs") == tag(RACE_AND_JOBS, title="Jobs")
 
 
-def test_tagger_version_names_the_rules_and_their_vocabulary_version():
-    assert re.fullmatch(r"rules-\d+(\.\d+)*", TAGGER_VERSION)
+def test_tagger_version_is_the_model_files_version():
+    assert tagger_version() == json.loads(MODEL_PATH.read_text())["version"]
+    assert re.fullmatch(r"wl2-\d{8}-[0-9a-f]{8}", tagger_version())
 
 
 def test_empty_text_gets_no_label_and_no_evidence():
     assert all(not t.labelled and t.score == 0 and t.evidence == () for t in tag(""))
+
+
+def test_evidence_is_the_sentences_that_make_the_score():
+    text = f"{PROCUREMENT} {DEEPFAKE_FRAUD.split('. ')[0]}. The tender closes at the end of the month."
+
+    found = _by_category(text)[MISUSE]
+
+    assert found.evidence[0].text.startswith("Criminals used a cloned voice")
+    assert all(text[e.start : e.end] == e.text for e in found.evidence)
+
+
+def test_loading_the_model_and_tagging_touch_no_network(monkeypatch):
+    attempts = []
+    connect, resolve = socket.socket.connect, socket.getaddrinfo
+
+    def guarded_connect(sock, address):
+        if sock.family != socket.AF_UNIX and address[0] not in ("127.0.0.1", "::1", "localhost"):
+            attempts.append(address)
+            raise OSError(f"network blocked in this test: {address}")
+        return connect(sock, address)
+
+    def guarded_resolve(host, *args, **kwargs):
+        if host not in ("127.0.0.1", "::1", "localhost"):
+            attempts.append(host)
+            raise OSError(f"name lookup blocked in this test: {host}")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_resolve)
+    tagging.embedder.cache_clear()
+    tagging.model.cache_clear()
+    tagging._word_ids.cache_clear()
+
+    assert labels(FRONTIER_EVALUATION) == {ALIGNMENT}
+    assert attempts == []
+
+
+def test_a_text_of_only_numbers_gets_no_tag():
+    tags = tag("2024 2025 2026\n10 000 000, 3.5 %; 42 - 17 = 25 (§ 4.2).\n" * 50)
+
+    assert all(not t.labelled and t.score == 0 and t.evidence == () for t in tags)
+
+
+def test_a_text_of_only_markup_gets_no_tag():
+    tags = tag('<div class="main"><p><br/></p><span id="x1">&nbsp;</span></div>\n' * 50)
+
+    assert all(not t.labelled and t.score == 0 and t.evidence == () for t in tags)
+
+
+def test_a_text_in_another_language_is_read_without_error_and_earns_no_tag():
+    french = (
+        "Le ministère versera des aides aux coopératives agricoles qui achètent des logiciels de prévision des "
+        "récoltes. Les dossiers doivent être déposés avant la fin du mois de mars, avec un devis et un plan de "
+        "financement. Les petites exploitations des régions de montagne seront servies en priorité."
+    )
+
+    assert labels(french) == set()
+
+
+def test_a_ten_megabyte_text_is_tagged_on_its_first_characters():
+    filler = " The committee met again and approved the minutes of its previous meeting."
+    text = FRONTIER_EVALUATION + filler * (10_000_000 // len(filler))
+
+    tags = tag(text)
+
+    assert tags == tag(text[:MAX_CHARS])
+    assert labels(text) == {ALIGNMENT}
+    assert all(e.end <= MAX_CHARS and text[e.start : e.end] == e.text for t in tags for e in t.evidence)
+
+
+def test_a_text_with_broken_characters_is_read_without_error():
+    broken = FRONTIER_EVALUATION.replace("deception", "decep\ud800tion\x00")
+
+    assert labels(broken) == {ALIGNMENT}

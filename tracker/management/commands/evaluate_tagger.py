@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.tagger_metrics import CorpusError, evaluate, read_corpus
-from tracker.tagging import TAGGER_VERSION
+from tracker.tagging import tagger_version
 
 
 class Command(BaseCommand):
@@ -31,5 +31,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{code:<20}{score.precision:>10.3f}{score.recall:>10.3f}{score.f1:>10.3f}")
         self.stdout.write(f"{'macro F1':<40}{report.macro_f1:>10.3f}")
         self.stdout.write(
-            f"{report.docs} documents, {report.docs_per_second:,.0f} documents per second (tagger {TAGGER_VERSION})"
+            f"{report.docs} documents, {report.docs_per_second:,.0f} documents per second (tagger {tagger_version()})"
         )
