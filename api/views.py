@@ -25,7 +25,7 @@ from registry.forecasting import FRONTIER_TOP, forecast
 from registry.history import condition_changes
 from registry.models import AIModel, CapabilityThreshold, Challenge, Instrument, Jurisdiction, ThresholdCondition
 from registry.vocabulary import ReviewStatus
-from tracker.models import Document, DocumentTag, Source, TagOrigin
+from tracker.models import Document, DocumentTag, Source
 from tracker.subscriptions import subscribe
 
 MAX_PARAM_LENGTH = 500
@@ -288,16 +288,12 @@ class DocumentViewSet(ReadOnlyViewSet):
         body = s.TagCorrectionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         document = self.get_object()
-        DocumentTag.objects.update_or_create(
+        DocumentTag.correct(
             document=document,
-            category_id=body.validated_data["category"],
-            origin=TagOrigin.PERSON,
-            defaults={
-                "labelled": body.validated_data["labelled"],
-                "note": body.validated_data.get("note", ""),
-                "tagged_by": request.user,
-                "score": 1.0 if body.validated_data["labelled"] else 0.0,
-            },
+            category=body.validated_data["category"],
+            labelled=body.validated_data["labelled"],
+            note=body.validated_data.get("note", ""),
+            by=request.user,
         )
         return Response(s.DocumentDetailSerializer(self.get_queryset().get(pk=document.pk)).data)
 

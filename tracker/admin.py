@@ -20,7 +20,6 @@ from tracker.models import (
     FetchRun,
     Source,
     Subscriber,
-    TagOrigin,
     ThresholdMention,
     uncertainty,
 )
@@ -200,11 +199,12 @@ class DocumentAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not DocumentTag:
             return super().save_formset(request, form, formset, change)
+        # Every row a person added or edited is a correction: a machine tag edited here stays as the tagger left it
+        # and the person's verdict is recorded beside it.
         for tag in formset.save(commit=False):
-            if tag.origin == TagOrigin.PERSON:
-                tag.tagged_by = request.user
-                tag.tagger_version = ""
-            tag.save()
+            DocumentTag.correct(
+                document=form.instance, category=tag.category_id, labelled=tag.labelled, by=request.user, note=tag.note
+            )
         for tag in formset.deleted_objects:
             tag.delete()
 

@@ -19,7 +19,7 @@ from registry.vocabulary import Metric, Operator, choice_values
 
 MAX_BACKOFF = datetime.timedelta(hours=24)
 # A claimed source whose pull never reports back becomes due again after this long (a lost message, a killed worker).
-CLAIM_TIMEOUT = datetime.timedelta(minutes=15)
+SOURCE_CLAIM_TIMEOUT = datetime.timedelta(minutes=15)
 
 
 class SourceKind(models.TextChoices):
@@ -182,7 +182,8 @@ class ProcessStatus(models.TextChoices):
 
 
 class DocumentQuerySet(models.QuerySet):
-    def untagged(self):
+    def awaiting_processing(self):
+        """Documents not yet processed: new ones, and those whose text changed since they were."""
         return self.filter(process_status=ProcessStatus.PENDING)
 
     def parked(self):
@@ -390,6 +391,25 @@ class DocumentTag(models.Model):
 
     def __str__(self):
         return f"{self.category_id}: {'yes' if self.labelled else 'no'} ({self.get_origin_display()})"
+
+    @classmethod
+    def correct(cls, *, document, category: str, labelled: bool, by, note: str = "") -> "DocumentTag":
+        """A person's correction of one category on one document (the admin's and the API's one way to make it): it
+        wins over the machine's tag, survives re-tagging, and replaces the same category's earlier correction."""
+        tag, _ = cls.objects.update_or_create(
+            document=document,
+            category_id=category,
+            origin=TagOrigin.PERSON,
+            defaults={
+                "labelled": labelled,
+                "note": note,
+                "tagged_by": by,
+                "score": 1.0 if labelled else 0.0,
+                "evidence": [],
+                "tagger_version": "",
+            },
+        )
+        return tag
 
     @staticmethod
     def _effective(tags) -> dict:

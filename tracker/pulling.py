@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tracker.fetching import FetchError, fetch
 from tracker.ingesting import IngestReport, ingest
-from tracker.models import CLAIM_TIMEOUT, Document, FetchRun, Source, SourceKind
+from tracker.models import SOURCE_CLAIM_TIMEOUT, Document, FetchRun, Source, SourceKind
 from tracker.parsing import ParseError, parse
 
 # The Federal Register API pages its results; one pull reads at most this many pages.
@@ -100,8 +100,8 @@ def _finish(run: FetchRun, report: IngestReport, *, status: str, error: str = ""
 
 
 def claim_due_sources(*, now=None, limit: int = 50) -> list[int]:
-    """Claim up to `limit` due sources, skipping rows another dispatcher holds. A claimed source is due again
-    after CLAIM_TIMEOUT unless its pull reports back first, so a lost message delays a pull but never drops it."""
+    """Claim up to `limit` due sources, skipping rows another dispatcher holds. A claimed source is due again after
+    SOURCE_CLAIM_TIMEOUT unless its pull reports back first, so a lost message delays a pull but never drops it."""
     now = now or timezone.now()
     with transaction.atomic():
         ids = list(
@@ -110,7 +110,7 @@ def claim_due_sources(*, now=None, limit: int = 50) -> list[int]:
             .order_by("next_due_at")
             .values_list("pk", flat=True)[:limit]
         )
-        Source.objects.filter(pk__in=ids).update(next_due_at=now + CLAIM_TIMEOUT)
+        Source.objects.filter(pk__in=ids).update(next_due_at=now + SOURCE_CLAIM_TIMEOUT)
     return ids
 
 
@@ -119,7 +119,7 @@ def claim_stale_documents(*, now=None, older_than=STALE_AFTER, limit: int = 200)
     now = now or timezone.now()
     with transaction.atomic():
         ids = list(
-            Document.objects.untagged()
+            Document.objects.awaiting_processing()
             .filter(Q(queued_at__lt=now - older_than) | Q(queued_at__isnull=True))
             .select_for_update(skip_locked=True)
             .order_by("queued_at")

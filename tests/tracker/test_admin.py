@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from tests.forms import form_data
 from tests.tracker import factories
 from tracker import tagging
 from tracker.ingesting import upsert_item
@@ -174,3 +175,20 @@ def test_the_review_list_shows_uncorrected_tags_of_the_current_model_least_certa
     assert shown == ["Close call", "Near miss", "Clear case"]
     assert sorted(shown, key=page.index) == shown
     assert "Older model" not in page and "Already corrected" not in page
+
+
+def test_unticking_a_machine_tag_in_the_admin_records_a_correction_beside_it(admin_client, admin_user):
+    document, _ = upsert_item(source=factories.source(), item=factories.item())
+    process_now(document_ids=[document.pk])
+    machine = document.tags.get(category="alignment")
+    assert machine.labelled
+    url = reverse("admin:tracker_document_change", args=[document.pk])
+    data = form_data(admin_client.get(url).content.decode())
+    [index] = [key.split("-")[1] for key, value in data.items() if key.endswith("-id") and value == [str(machine.pk)]]
+    del data[f"tags-{index}-labelled"]
+    assert admin_client.post(url, data).status_code == 302
+    machine.refresh_from_db()
+    correction = document.tags.get(category="alignment", origin=TagOrigin.PERSON)
+    assert machine.labelled and machine.tagger_version == tagging.tagger_version()
+    assert (correction.labelled, correction.tagged_by) == (False, admin_user)
+    assert "alignment" not in Document.objects.get(pk=document.pk).labels

@@ -350,7 +350,7 @@ def test_a_row_left_claimed_by_a_worker_that_died_is_sent_after_the_claim_timeou
     digests.create_deliveries(period=PERIOD, now=NOW)
     assert len(digests.claim_deliveries(now=NOW)) == 1  # the worker claims it, then dies before sending
     assert digests.send_due_digests(now=NOW + datetime.timedelta(minutes=5)).sent == 0
-    assert digests.send_due_digests(now=NOW + digests.CLAIM_TIMEOUT + datetime.timedelta(minutes=1)).sent == 1
+    assert digests.send_due_digests(now=NOW + digests.DELIVERY_CLAIM_TIMEOUT + datetime.timedelta(minutes=1)).sent == 1
     assert len(smtp_server.messages) == 1
 
 
