@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from api import serializers as s
 from api.filters import AIModelFilter, DocumentFilter, FilterBackend, InstrumentFilter, OrderingFilter, ThresholdFilter
 from api.renderers import JSONRenderer
+from api.throttling import SignUpThrottle
 from registry import reviewing
 from registry.evaluation import evaluate
 from registry.exporting import registry_export
@@ -371,8 +372,10 @@ class SubscriptionView(ApiViewMixin, APIView):
     address is already subscribed, so nobody can find out who subscribes."""
 
     permission_classes = [permissions.AllowAny]
-    throttle_scope = "subscriptions"
     ACCEPTED = "If the address can receive mail, a message is on its way: follow its link to confirm."
+
+    def get_throttles(self):
+        return [*super().get_throttles(), SignUpThrottle()]
 
     @extend_schema(request=s.SubscriptionSerializer, responses={202: OpenApiTypes.OBJECT})
     def post(self, request):

@@ -182,6 +182,8 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
+# However many clients ask, one address gets at most this many confirmation or reminder emails a day.
+SUBSCRIPTION_EMAILS_PER_DAY = env_int("SUBSCRIPTION_EMAILS_PER_DAY", 3, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "AI Governance Tracker <tracker@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -201,8 +203,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "api.throttling.AnonRateThrottle",
         "api.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
     ],
+    # A client is its connecting address, or the one the last of this many proxies in front put in X-Forwarded-For.
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0, minimum=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("API_ANON_RATE", "120/minute"),
         "user": env_rate("API_USER_RATE", "1200/minute"),

@@ -5,8 +5,10 @@ import datetime
 import logging
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -19,7 +21,8 @@ from tracker.models import Subscriber
 
 log = logging.getLogger(__name__)
 CONFIRM_MAX_AGE = datetime.timedelta(days=7)
-# However often someone asks, an address gets at most one confirmation (or reminder) email this often.
+# However often someone asks, whoever asks, an address gets at most one confirmation (or reminder) email this often,
+# and at most settings.SUBSCRIPTION_EMAILS_PER_DAY in a day.
 RESEND_AFTER = datetime.timedelta(minutes=10)
 _SALTS = {
     "confirm": "tracker.subscriptions.confirm",
@@ -155,6 +158,13 @@ def _row_for(email: str, now) -> Subscriber:
         return Subscriber.objects.select_for_update().with_email(email).get()
 
 
+def _may_email_today(subscriber: Subscriber, now) -> bool:
+    """Counts one more email to the address today (a cache counter: no migration, and it only needs a day)."""
+    key = f"subscriptions:emails:{subscriber.pk}:{now.date().isoformat()}"
+    cache.add(key, 0, timeout=2 * 24 * 3600)
+    return cache.incr(key) <= settings.SUBSCRIPTION_EMAILS_PER_DAY
+
+
 def subscribe(*, email, challenges=(), jurisdictions=(), instruments=(), confirmed=False, now=None) -> Subscriber:
     """Ask for the weekly digest at `email`, following the given challenge codes, jurisdiction codes and instrument
     slugs (empty: all). Raises ValidationError for a malformed address or an unknown code, and nothing else
@@ -162,7 +172,8 @@ def subscribe(*, email, challenges=(), jurisdictions=(), instruments=(), confirm
 
     A new or unconfirmed address gets these follows and a confirmation email with a link valid for a week. An
     address already subscribed keeps its follows (nobody changes another's preferences by knowing the address) and
-    gets a reminder with its manage link. At most one such email goes to an address every RESEND_AFTER.
+    gets a reminder with its manage link. At most one such email goes to an address every RESEND_AFTER, and at most
+    SUBSCRIPTION_EMAILS_PER_DAY a day.
     confirmed=True is for staff (manage.py subscribe --confirmed): follows are set and the address is subscribed at
     once, with no email.
     """
@@ -181,7 +192,7 @@ def subscribe(*, email, challenges=(), jurisdictions=(), instruments=(), confirm
         if not already:
             _set_follows(subscriber, follows)
         recent = subscriber.confirmation_sent_at and now - subscriber.confirmation_sent_at < RESEND_AFTER
-        if recent:
+        if recent or not _may_email_today(subscriber, now):
             return subscriber
     if already:
         message = make_message("already-subscribed", subscriber.email, {"manage_url": manage_url(subscriber)})

@@ -2,8 +2,8 @@
 
 import pytest
 from django.core import mail
-from rest_framework.throttling import ScopedRateThrottle
 
+from api.throttling import SignUpThrottle
 from tests import factories
 from tracker.models import Subscriber
 
@@ -41,7 +41,7 @@ def test_bad_subscriptions_are_a_400(api):
 
 def test_subscribing_is_throttled(api, settings, monkeypatch):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"subscriptions": "2/hour"})
+    monkeypatch.setattr(SignUpThrottle, "THROTTLE_RATES", {"subscriptions": "2/hour"})
     codes = [
         api.post("/api/v1/subscriptions/", {"email": f"p{n}@example.org"}, format="json").status_code for n in range(3)
     ]
