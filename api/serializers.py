@@ -202,13 +202,18 @@ class AIModelSerializer(serializers.ModelSerializer):
 
 
 class ChallengeSerializer(serializers.ModelSerializer):
-    documents = serializers.IntegerField(source="document_count")
+    """Threshold and instrument counts are annotations; document counts come in the context, by challenge code."""
+
+    documents = serializers.SerializerMethodField()
     thresholds = serializers.IntegerField(source="threshold_count")
     instruments = serializers.IntegerField(source="instrument_count")
 
     class Meta:
         model = Challenge
         fields = ["code", "name", "definition", "documents", "thresholds", "instruments"]
+
+    def get_documents(self, challenge) -> int:
+        return self.context["document_counts"].get(challenge.code, 0)
 
 
 class EvidenceSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ import smtplib
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, pagination, permissions, viewsets
@@ -64,6 +65,19 @@ class DocumentCursorPagination(pagination.CursorPagination):
         if not {"id", "-id"} & set(ordering):
             ordering += ("-id" if ordering[0].startswith("-") else "id",)
         return ordering
+
+    def decode_cursor(self, request):
+        """A cursor's position is a publication time; anything else (a crafted cursor) is DRF's "Invalid cursor"
+        404, not a database error."""
+        cursor = super().decode_cursor(request)
+        if cursor and cursor.position is not None:
+            try:
+                valid = parse_datetime(cursor.position) is not None
+            except ValueError:
+                valid = False
+            if not valid:
+                raise exceptions.NotFound(self.invalid_cursor_message)
+        return cursor
 
 
 class ApiViewMixin:
@@ -248,16 +262,16 @@ class ChallengeViewSet(ReadOnlyViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        counts = cache.get_or_set(self.COUNTS_KEY, _labelled_document_counts, self.COUNTS_SECONDS)
-        queryset = Challenge.objects.annotate(
+        return Challenge.objects.annotate(
             threshold_count=Count(
                 "thresholds", filter=Q(thresholds__review_status=ReviewStatus.APPROVED), distinct=True
             ),
             instrument_count=Count("instruments", distinct=True),
         )
-        for challenge in queryset:
-            challenge.document_count = counts.get(challenge.code, 0)
-        return queryset
+
+    def get_serializer_context(self):
+        counts = cache.get_or_set(self.COUNTS_KEY, _labelled_document_counts, self.COUNTS_SECONDS)
+        return {**super().get_serializer_context(), "document_counts": counts}
 
 
 class DocumentViewSet(ReadOnlyViewSet):

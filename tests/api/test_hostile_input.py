@@ -1,0 +1,69 @@
+"""Input a client crafts to break the API: each is a 4xx that says what is wrong, never a 500."""
+
+import base64
+import csv
+import io
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("method", ["get", "head"])
+@pytest.mark.parametrize("format", [None, "json", "csv", "api"])
+def test_a_challenge_reads_with_its_counts_in_every_format(api, registry, documents, method, format):
+    params = {"format": format} if format else {}
+    response = getattr(api, method)("/api/v1/challenges/alignment/", params)
+    assert response.status_code == 200
+    if method == "get" and format in (None, "json"):
+        assert response.json() == {**response.json(), "code": "alignment", "documents": 1, "thresholds": 1}
+    if method == "get" and format == "csv":
+        [row] = csv.DictReader(io.StringIO(response.content.decode()))
+        assert (row["code"], row["documents"], row["thresholds"]) == ("alignment", "1", "1")
+
+
+def _cursor(query: bytes) -> str:
+    return base64.b64encode(query).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not a cursor at all",
+        _cursor(b"\xff\xfe\x00junk"),
+        _cursor(b"o=0&r=0&p=yesterday"),
+        _cursor(b"o=0&r=1&p=2026-13-45T99:99:99Z"),
+        _cursor(b"p=" + b"9" * 30),
+    ],
+)
+def test_a_crafted_document_cursor_is_an_invalid_cursor(api, documents, cursor):
+    response = api.get("/api/v1/documents/", {"cursor": cursor})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid cursor"}
+
+
+def _nested(depth: int) -> str:
+    return '{"note": ' + "[" * depth + "]" * depth + "}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/evaluate/",
+        "/api/v1/subscriptions/",
+        "/api/v1/thresholds/{candidate}/approve/",
+        "/api/v1/thresholds/{candidate}/reject/",
+        "/api/v1/documents/{document}/tags/",
+    ],
+)
+def test_a_json_body_nested_50000_deep_is_a_400(staff_api, registry, documents, path):
+    path = path.format(candidate=registry["candidate"].pk, document=documents[0].pk)
+    response = staff_api.post(path, _nested(50_000), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The JSON body is nested too deeply: at most 16 levels."}
+
+
+def test_a_body_a_little_too_deep_for_python_to_print_is_a_400_too(staff_api, registry):
+    response = staff_api.post("/api/v1/evaluate/", _nested(990), content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
