@@ -6,6 +6,8 @@ import io
 
 import pytest
 
+from registry.models import AIModel
+
 pytestmark = pytest.mark.django_db
 
 
@@ -67,3 +69,19 @@ def test_a_body_a_little_too_deep_for_python_to_print_is_a_400_too(staff_api, re
     response = staff_api.post("/api/v1/evaluate/", _nested(990), content_type="application/json")
     assert response.status_code == 400
     assert "nested too deeply" in response.json()["detail"]
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted_and_numbers_stay_numbers(api, registry):
+    AIModel.objects.create(name='=HYPERLINK("http://evil.example")', developer="@SUM(A1)", training_compute_flop=1e25)
+    AIModel.objects.create(name="\tTabbed", developer="-2+3", training_compute_flop=2e25)
+    AIModel.objects.create(name="Counted", developer="-12", training_compute_flop=3e25)
+    response = api.get("/api/v1/models/", {"format": "csv", "ordering": "training_compute_flop"})
+    rows = [
+        (row["name"], row["developer"], row["training_compute_flop"])
+        for row in csv.DictReader(io.StringIO(response.content.decode()))
+    ]
+    assert rows[:3] == [
+        ('\'=HYPERLINK("http://evil.example")', "'@SUM(A1)", "1e+25"),
+        ("'\tTabbed", "'-2+3", "2e+25"),
+        ("Counted", "-12", "3e+25"),
+    ]

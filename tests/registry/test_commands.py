@@ -127,3 +127,19 @@ def test_export_registry_csv_to_a_folder_writes_models_too(two_lines, tmp_path):
     models = list(csv.DictReader((tmp_path / "models.csv").open()))
     assert models[0]["name"] == "Model A"
     assert (tmp_path / "thresholds.csv").read_text().startswith("instrument_id,")
+
+
+def test_export_registry_csv_quotes_cells_a_spreadsheet_would_run(tmp_path):
+    factories.threshold(
+        ("training_compute_flop", ">", 1e25), name="=1+1", instrument_=factories.instrument(title="+cmd")
+    )
+    AIModel.objects.create(name="@risky", developer="-1-1", training_compute_flop=2e25)
+    call_command("export_registry", "--format", "csv", "--output", str(tmp_path), stderr=io.StringIO())
+    [threshold] = csv.DictReader((tmp_path / "thresholds.csv").open())
+    [model] = csv.DictReader((tmp_path / "models.csv").open())
+    assert (threshold["threshold_name"], threshold["instrument_title"], threshold["value"]) == (
+        "'=1+1",
+        "'+cmd",
+        "1e+25",
+    )
+    assert (model["name"], model["developer"], model["training_compute_flop"]) == ("'@risky", "'-1-1", "2e+25")
