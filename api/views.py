@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, pagination, permissions, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, renderer_classes
 from rest_framework.filters import SearchFilter
@@ -30,6 +30,7 @@ from registry.vocabulary import ReviewStatus
 from tracker.models import Document, DocumentTag, Source, TagOrigin
 from tracker.subscriptions import subscribe
 
+ALREADY_DECIDED = OpenApiResponse(OpenApiTypes.OBJECT, description="Already approved (or rejected): nothing changed.")
 MAX_PARAM_LENGTH = 500
 CSV_ROW_LIMIT = 50_000
 
@@ -206,17 +207,19 @@ class ThresholdViewSet(ReadOnlyViewSet):
             decide(threshold=threshold, reviewer=request.user, note=body.validated_data.get("note", ""), **extra)
         except reviewing.PermissionDenied as error:
             raise exceptions.PermissionDenied(str(error)) from None
+        except reviewing.AlreadyDecided as error:
+            raise Conflict(error.messages[0]) from None
         except reviewing.ValidationError as error:
             raise exceptions.ValidationError({"detail": error.messages}) from None
         return Response(self.get_serializer(self.get_queryset().get(pk=threshold.pk)).data)
 
-    @extend_schema(request=s.ReviewSerializer, responses={200: s.ThresholdSerializer})
+    @extend_schema(request=s.ReviewSerializer, responses={200: s.ThresholdSerializer, 409: ALREADY_DECIDED})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
     def approve(self, request, pk=None):
         """Approve a candidate (staff with the review permission)."""
         return self._review(request, reviewing.approve)
 
-    @extend_schema(request=s.ReviewSerializer, responses={200: s.ThresholdSerializer})
+    @extend_schema(request=s.ReviewSerializer, responses={200: s.ThresholdSerializer, 409: ALREADY_DECIDED})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
     def reject(self, request, pk=None):
         """Reject a threshold with a note saying why (staff with the review permission)."""
@@ -406,6 +409,11 @@ class SubscriptionView(ApiViewMixin, APIView):
         except (smtplib.SMTPException, OSError):
             raise ServiceUnavailable() from None
         return Response({"detail": self.ACCEPTED}, status=202)
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "The request conflicts with the object's current state."
 
 
 class ServiceUnavailable(exceptions.APIException):

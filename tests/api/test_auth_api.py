@@ -54,6 +54,24 @@ def test_approving_needs_an_instrument(staff_api, registry):
     assert "instrument" in str(response.json())
 
 
+def test_approving_an_approved_threshold_again_is_a_409_that_changes_nothing(staff_api, registry):
+    threshold = registry["eu"]
+    before = threshold.history.count()
+    response = staff_api.post(f"/api/v1/thresholds/{threshold.pk}/approve/", {"note": "Again"}, format="json")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This threshold is already approved."}
+    threshold.refresh_from_db()
+    assert (threshold.review_note, threshold.history.count()) == ("", before)
+
+
+def test_rejecting_a_rejected_threshold_again_is_a_409(staff_api, registry):
+    path = f"/api/v1/thresholds/{registry['ca'].pk}/reject/"
+    first = staff_api.post(path, {"note": "Vetoed bill"}, format="json")
+    again = staff_api.post(path, {"note": "Still vetoed"}, format="json")
+    assert (first.status_code, again.status_code) == (200, 409)
+    assert again.json() == {"detail": "This threshold is already rejected."}
+
+
 def test_staff_without_the_review_permission_cannot_reject(editor, registry):
     client = APIClient()
     client.force_authenticate(editor)
