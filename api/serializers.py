@@ -355,8 +355,28 @@ class TagCorrectionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
+class Figure(serializers.FloatField):
+    """A number: not true or false, which Python counts as 1 and 0 and the schema's number does not allow."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _figure(**kwargs):
-    return serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1e40, **kwargs)
+    return Figure(required=False, allow_null=True, min_value=0, max_value=1e40, **kwargs)
+
+
+class StrictBoolean(serializers.BooleanField):
+    """true or false, in JSON or a query string: not 0, 1 or "yes", which the schema's boolean does not allow."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid", input=data)
 
 
 class ProfileSerializer(serializers.Serializer):
@@ -367,9 +387,9 @@ class ProfileSerializer(serializers.Serializer):
     developer_revenue_usd = _figure()
     parameters = _figure()
     cluster_ops_per_second = _figure()
-    bio_sequence_data = serializers.BooleanField(required=False, allow_null=True, default=None)
+    bio_sequence_data = StrictBoolean(required=False, allow_null=True, default=None)
     capability_findings = serializers.DictField(
-        child=serializers.BooleanField(),
+        child=StrictBoolean(),
         required=False,
         help_text='Threshold slug or domain -> reached (true) or ruled out (false), e.g. {"cyber": false}.',
     )

@@ -155,6 +155,14 @@ def test_the_schema_documents_every_error_response(api):
     assert {"200", "400", "401", "403", "404", "405", "429"} <= set(operation["responses"])
 
 
+def test_the_schema_says_reads_need_no_credentials_and_writes_do(api):
+    paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    assert {} in paths["/api/v1/thresholds/"]["get"]["security"]
+    assert {} in paths["/api/v1/thresholds/{id}/history/"]["get"]["security"]
+    assert {} not in paths["/api/v1/thresholds/{id}/approve/"]["post"]["security"]
+    assert {} not in paths["/api/v1/sources/"]["get"]["security"]
+
+
 def test_the_docs_are_served_without_a_cdn(api):
     for path in ("/api/docs/", "/api/redoc/"):
         page = api.get(path).content.decode()

@@ -85,3 +85,29 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_quoted_and_numbers_stay_numb
         ("'\tTabbed", "'-2+3", "2e+25"),
         ("Counted", "-12", "3e+25"),
     ]
+
+
+def test_an_empty_format_is_a_400_as_the_schema_says(api, registry):
+    response = api.get("/api/v1/thresholds/", {"format": ""})
+    assert response.status_code == 400
+    assert response.json() == {"format": "Give json or csv, or leave the parameter out."}
+
+
+@pytest.mark.parametrize("page_size", ["null", "-3", "0", "1.5"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_a_400(api, registry, documents, page_size):
+    for path in ("/api/v1/thresholds/", "/api/v1/documents/"):
+        response = api.get(path, {"page_size": page_size})
+        assert response.status_code == 400, path
+        assert "page_size" in response.json()
+
+
+def test_a_time_with_an_offset_postgresql_refuses_still_filters_documents(api, documents):
+    response = api.get("/api/v1/documents/", {"published_before": "0624-11-18T12:54:06+19:25"})
+    assert (response.status_code, response.json()["results"]) == (200, [])
+
+
+def test_evaluate_takes_only_json_true_false_and_numbers(api, registry):
+    body = {"training_compute_flop": False, "capability_findings": {"cyber": 0}, "bio_sequence_data": 1}
+    response = api.post("/api/v1/evaluate/", body)
+    assert response.status_code == 400
+    assert set(response.json()) == {"training_compute_flop", "capability_findings", "bio_sequence_data"}
