@@ -28,7 +28,7 @@ from registry.history import condition_changes
 from registry.models import AIModel, CapabilityThreshold, Challenge, Instrument, Jurisdiction, ThresholdCondition
 from registry.vocabulary import ReviewStatus
 from tracker.models import Document, DocumentTag, Source, TagOrigin
-from tracker.subscriptions import subscribe
+from tracker.subscriptions import CannotSendNow, request_subscription
 
 ALREADY_DECIDED = OpenApiResponse(OpenApiTypes.OBJECT, description="Already approved (or rejected): nothing changed.")
 MAX_PARAM_LENGTH = 500
@@ -400,7 +400,8 @@ class ExportView(ApiViewMixin, APIView):
 
 class SubscriptionView(ApiViewMixin, APIView):
     """Subscribe to the weekly digest: a confirmation email is sent. The answer is the same whether or not the
-    address is already subscribed, so nobody can find out who subscribes."""
+    address is already subscribed, and so is the work before it (the email goes out from a task), so nobody can
+    find out who subscribes."""
 
     permission_classes = [permissions.AllowAny]
     ACCEPTED = "If the address can receive mail, a message is on its way: follow its link to confirm."
@@ -413,14 +414,14 @@ class SubscriptionView(ApiViewMixin, APIView):
         body = s.SubscriptionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            subscribe(
+            request_subscription(
                 email=body.validated_data["email"],
                 challenges=body.validated_data.get("challenges", ()),
                 jurisdictions=body.validated_data.get("jurisdictions", ()),
             )
         except DjangoValidationError as error:
             raise exceptions.ValidationError(getattr(error, "message_dict", {"detail": error.messages})) from None
-        except (smtplib.SMTPException, OSError):
+        except (CannotSendNow, smtplib.SMTPException, OSError):  # mail is sent inline on the embedded default
             raise ServiceUnavailable() from None
         return Response({"detail": self.ACCEPTED}, status=202)
 

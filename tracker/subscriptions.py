@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from registry.models import Challenge, Instrument, Jurisdiction
 from tracker.emails import make_message, sender_address, site_url
@@ -205,6 +206,29 @@ def subscribe(*, email, challenges=(), jurisdictions=(), instruments=(), confirm
     message.send()
     Subscriber.objects.filter(pk=subscriber.pk).update(confirmation_sent_at=now)
     return subscriber
+
+
+class CannotSendNow(Exception):
+    """The queue that sends subscription emails cannot be reached."""
+
+
+def request_subscription(*, email, challenges=(), jurisdictions=(), instruments=()) -> None:
+    """subscribe() as a reader asks for it, through the API or the site's form. The address and the follows are
+    checked here (ValidationError); everything that depends on whether the address is known (its row, which email,
+    or none) happens in a task, so the answer takes the same work, and the same time, for every address."""
+    from tracker.tasks import subscribe as subscribe_task  # tracker.tasks imports this module
+
+    email = _normalise(email)
+    follows = _follows(challenges, jurisdictions, instruments)
+    try:
+        subscribe_task.delay(
+            email,
+            [challenge.code for challenge in follows["challenges"]],
+            [jurisdiction.code for jurisdiction in follows["jurisdictions"]],
+            [instrument.slug for instrument in follows["instruments"]],
+        )
+    except BrokerError as error:
+        raise CannotSendNow() from error
 
 
 def confirm(*, token: str, now=None) -> Subscriber:

@@ -47,10 +47,10 @@ def subscribe(request):
     form = SubscribeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            subscriptions.subscribe(**form.cleaned_data)
+            subscriptions.request_subscription(**form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
-        except (smtplib.SMTPException, OSError):
+        except (subscriptions.CannotSendNow, smtplib.SMTPException, OSError):  # inline on the embedded default
             log.exception("could not send a subscription email")
             form.add_error(None, "We could not send the email just now. Please try again in a few minutes.")
         else:

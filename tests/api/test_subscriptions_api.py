@@ -1,4 +1,4 @@
-"""Subscribing through the API: a confirmation email, the same answer for everyone, throttled."""
+"""Subscribing through the API: a confirmation email, the same answer for everyone, throttled (tasks inline)."""
 
 import pytest
 from django.core import mail
@@ -7,7 +7,7 @@ from api.throttling import SignUpThrottle
 from tests import factories
 from tracker.models import Subscriber
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inline_tasks")]
 
 
 def test_subscribing_sends_a_confirmation_and_confirms_nothing_yet(api, settings):

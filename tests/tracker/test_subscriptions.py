@@ -20,7 +20,7 @@ from tests.tracker import factories
 from tracker import subscriptions
 from tracker.models import Subscriber
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inline_tasks")]
 SUBSCRIBE = reverse("subscribe")
 
 
