@@ -117,7 +117,7 @@ def _margin_oom(conditions, profile: ModelProfile) -> float | None:
     for condition in conditions:
         value = profile.value_of(condition.metric)
         if condition.metric in MAGNITUDE_METRICS and value and condition.value:
-            margins.append(math.log10(value / condition.value))
+            margins.append(math.log10(value) - math.log10(condition.value))  # the quotient of 5e-324 is 0
     return round(min(margins, key=abs), 2) if margins else None
 
 

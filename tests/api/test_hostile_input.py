@@ -111,3 +111,16 @@ def test_evaluate_takes_only_json_true_false_and_numbers(api, registry):
     response = api.post("/api/v1/evaluate/", body)
     assert response.status_code == 400
     assert set(response.json()) == {"training_compute_flop", "capability_findings", "bio_sequence_data"}
+
+
+def test_an_api_address_with_a_newline_in_it_is_a_json_404(api):
+    response = api.get("/api/v1/sources/c%04%5E%0A6/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such API address: see /api/schema/."}
+
+
+def test_the_smallest_figure_a_float_holds_is_evaluated(api, registry):
+    response = api.get("/api/v1/evaluate/", {"training_compute_flop": "5e-324"})
+    assert response.status_code == 200
+    [eu] = [row for row in response.json()["results"] if row["threshold"] == "eu-compute"]
+    assert (eu["result"], eu["margin_oom"]) == ("not_triggered", -348.31)
