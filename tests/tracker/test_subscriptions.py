@@ -4,13 +4,14 @@ followed through the site; and as staff do it, with `manage.py subscribe`."""
 import datetime
 import io
 import re
+import socket
 import time
 
 import pytest
 from django.core import signing
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -242,3 +243,16 @@ def test_an_address_gets_at_most_three_confirmation_emails_a_day_however_often_i
         subscriptions.subscribe(email="target@example.org", now=morning + n * datetime.timedelta(minutes=11))
     subscriptions.subscribe(email="target@example.org", now=morning + datetime.timedelta(days=1))
     assert len(mailoutbox) == 4
+
+
+def test_without_redis_the_form_says_to_try_again_later(client, settings):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    unreachable = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{closed}/0"}}
+    with override_settings(CACHES=unreachable):  # restored before the cache is cleared after the test
+        response = _subscribe_on_the_site(client, "reader@example.org")
+    assert response.status_code == 503
+    assert "We cannot take sign-ups just now." in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+    assert not Subscriber.objects.exists()
