@@ -84,7 +84,10 @@ def _existing_values(result):
                 findings_schema["additionalProperties"] = False
         if name.startswith("Subscription") and "jurisdictions" in properties:
             _only(properties["jurisdictions"].get("items"), jurisdictions)
-    for parameter in result.get("paths", {}).get("/api/v1/evaluate/", {}).get("get", {}).get("parameters", []):
+    evaluate_get = result.get("paths", {}).get("/api/v1/evaluate/", {}).get("get", {})
+    # The query string carries flat figures; findings (an object) only travel in a POST's JSON body.
+    evaluate_get["parameters"] = [p for p in evaluate_get.get("parameters", []) if p["name"] != "capability_findings"]
+    for parameter in evaluate_get["parameters"]:
         if parameter["name"] == "model":
             _only(parameter["schema"], models)
 
