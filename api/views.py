@@ -120,6 +120,8 @@ class ApiViewMixin:
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
+            if self.paginator is not None:
+                self.paginator.get_page_size(request)  # a bad page_size is a 400 here too, though CSV is not paged
             queryset = self.filter_queryset(self.get_queryset())[:CSV_ROW_LIMIT]
             return Response(self.get_serializer(queryset, many=True).data)
         return super().list(request, *args, **kwargs)

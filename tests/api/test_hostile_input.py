@@ -95,8 +95,8 @@ def test_an_empty_format_is_a_400_as_the_schema_says(api, registry):
 
 @pytest.mark.parametrize("page_size", ["null", "-3", "0", "1.5"])
 def test_a_page_size_that_is_not_a_whole_number_from_1_is_a_400(api, registry, documents, page_size):
-    for path in ("/api/v1/thresholds/", "/api/v1/documents/"):
-        response = api.get(path, {"page_size": page_size})
+    for path, format in [("/api/v1/thresholds/", "json"), ("/api/v1/documents/", "json"), ("/api/v1/models/", "csv")]:
+        response = api.get(path, {"page_size": page_size, "format": format})
         assert response.status_code == 400, path
         assert "page_size" in response.json()
 
