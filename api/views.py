@@ -94,7 +94,7 @@ class DocumentCursorPagination(StrictPageSize, pagination.CursorPagination):
 
 
 class ApiViewMixin:
-    """Refuses NUL bytes and overlong parameters with a 400; CSV lists are not paginated."""
+    """Refuses NUL bytes, overlong parameters and an empty format with a 400; CSV lists are not paginated."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
