@@ -1,9 +1,13 @@
 """Query parameters of the list endpoints. Every value is validated: a bad one is a 400 that says what is wrong."""
 
+import datetime
+import re
+
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.template import loader
+from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 from rest_framework import filters as drf_filters
@@ -49,6 +53,23 @@ class FigureFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, in UTC: PostgreSQL refuses UTC offsets beyond ±15:59 that ISO 8601 allows (+19:25)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None or value.tzinfo is None:
+            return value
+        try:
+            return value.astimezone(datetime.UTC)
+        except OverflowError:
+            raise forms.ValidationError("Enter a time between the years 1 and 9999.") from None
+
+
+class UTCDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 class FilterSet(filters.FilterSet):
     """Builds and validates only the filters a request names: copying and validating every filter of a list (a form
     field each, with its choices) cost a few milliseconds a request, and a filter left out does nothing anyway.
@@ -85,6 +106,15 @@ class OrderingFilter(drf_filters.OrderingFilter):
                 message = f"Cannot order by {', '.join(unknown)[:100]}: use {listed} (a leading - for descending)."
                 raise exceptions.ValidationError({self.ordering_param: [message]})
         return super().get_ordering(request, queryset, view)
+
+    def get_schema_operation_parameters(self, view):
+        """The schema says which orderings are offered, in the form get_ordering() accepts."""
+        parameters = super().get_schema_operation_parameters(view)
+        fields = "|".join(re.escape(field) for field in sorted(getattr(view, "ordering_fields", None) or ()))
+        term = rf"\s*(-?({fields}))?\s*"
+        for parameter in parameters:
+            parameter["schema"]["pattern"] = rf"^{term}(,{term})*$"
+        return parameters
 
 
 class InstrumentFilter(FilterSet):
@@ -173,8 +203,8 @@ class DocumentFilter(FilterSet):
     jurisdiction = filters.CharFilter(field_name="jurisdiction__code", max_length=8)
     source = filters.NumberFilter(field_name="source", min_value=1, max_value=2**31)
     kind = filters.ChoiceFilter(choices=SourceKind.choices)
-    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lte")
+    published_after = UTCDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = UTCDateTimeFilter(field_name="published_at", lookup_expr="lte")
 
     class Meta:
         model = Document

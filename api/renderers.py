@@ -1,5 +1,5 @@
 """How responses are written: JSON (with orjson), and CSV for every list: the same rows as JSON, nested values
-flattened into dotted columns."""
+flattened into dotted columns, no cell a spreadsheet would run as a formula."""
 
 import csv
 import io
@@ -8,6 +8,8 @@ import orjson
 from rest_framework import renderers
 from rest_framework.renderers import BaseRenderer
 from rest_framework.utils.encoders import JSONEncoder
+
+from registry.exporting import defuse_formula
 
 _FALLBACK = JSONEncoder()
 
@@ -65,5 +67,5 @@ class CSVRenderer(BaseRenderer):
         writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({key: "" if value is None else value for key, value in row.items()})
+            writer.writerow({key: "" if value is None else defuse_formula(value) for key, value in row.items()})
         return out.getvalue().encode("utf-8")

@@ -162,13 +162,18 @@ class AIModelSerializer(serializers.ModelSerializer):
 
 
 class ChallengeSerializer(serializers.ModelSerializer):
-    documents = serializers.IntegerField(source="document_count")
+    """Threshold and instrument counts are annotations; document counts come in the context, by challenge code."""
+
+    documents = serializers.SerializerMethodField()
     thresholds = serializers.IntegerField(source="threshold_count")
     instruments = serializers.IntegerField(source="instrument_count")
 
     class Meta:
         model = Challenge
         fields = ["code", "name", "definition", "documents", "thresholds", "instruments"]
+
+    def get_documents(self, challenge) -> int:
+        return self.context["document_counts"].get(challenge.code, 0)
 
 
 class EvidenceSerializer(serializers.Serializer):
@@ -302,8 +307,28 @@ class TagCorrectionSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
+class Figure(serializers.FloatField):
+    """A number: not true or false, which Python counts as 1 and 0 and the schema's number does not allow."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _figure(**kwargs):
-    return serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1e40, **kwargs)
+    return Figure(required=False, allow_null=True, min_value=0, max_value=1e40, **kwargs)
+
+
+class StrictBoolean(serializers.BooleanField):
+    """true or false, in JSON or a query string: not 0, 1 or "yes", which the schema's boolean does not allow."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid", input=data)
 
 
 class ProfileSerializer(serializers.Serializer):
@@ -314,7 +339,7 @@ class ProfileSerializer(serializers.Serializer):
     developer_revenue_usd = _figure()
     parameters = _figure()
     cluster_ops_per_second = _figure()
-    bio_sequence_data = serializers.BooleanField(required=False, allow_null=True, default=None)
+    bio_sequence_data = StrictBoolean(required=False, allow_null=True, default=None)
     made_by = serializers.ChoiceField(
         choices=MadeBy.choices,
         required=False,
@@ -326,7 +351,7 @@ class ProfileSerializer(serializers.Serializer):
     distillation_cost_usd = _figure(help_text="Compute cost of the distillation alone, in USD.")
     original_compute_flop = _figure(help_text="Training compute of the model it was fine-tuned or modified from.")
     capability_findings = serializers.DictField(
-        child=serializers.BooleanField(),
+        child=StrictBoolean(),
         required=False,
         help_text='Threshold slug or domain -> reached (true) or ruled out (false), e.g. {"cyber": false}.',
     )

@@ -1,13 +1,35 @@
-"""Request rates: anonymous clients by address, signed-in users by account.
+"""Request rates: anonymous clients by address, signed-in users by account, and digest sign-ups per client.
+
+A client's address is the connecting address unless TRUSTED_PROXY_COUNT proxies stand in front (DRF's
+NUM_PROXIES): a client's own X-Forwarded-For never names it, or anyone could rotate the header past every limit.
 
 These throttles count requests in fixed windows (one counter per client and window, incremented): the same work
 whatever the rate. DRF's own throttles keep every request's timestamp from the last window in one cache entry and
 rewrite it on each request, which grows with the rate a deployment allows. A fixed window lets a client spend two
 windows' worth around a boundary; for the small scoped rates (digest sign-ups, 5 an hour) DRF's exact sliding
 window stays (settings.REST_FRAMEWORK).
+
+When the cache (Redis) is down, every throttled request answers 503 with Retry-After rather than going unlimited.
 """
 
-from rest_framework import throttling
+import redis
+from rest_framework import exceptions, throttling
+
+
+class CounterUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "The service is briefly unavailable: try again in a minute."
+    wait = 60
+
+
+class CacheOutage:
+    """For DRF throttles: a cache that cannot be reached is a 503, not a 500 from deep inside the counter."""
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except redis.RedisError:
+            raise CounterUnavailable() from None
 
 
 class WindowCounter:
@@ -40,11 +62,11 @@ def _count(cache, key, timeout):
         return 1
 
 
-class AnonRateThrottle(WindowCounter, throttling.AnonRateThrottle):
+class AnonRateThrottle(CacheOutage, WindowCounter, throttling.AnonRateThrottle):
     pass
 
 
-class UserRateThrottle(WindowCounter, throttling.UserRateThrottle):
+class UserRateThrottle(CacheOutage, WindowCounter, throttling.UserRateThrottle):
     """Counts signed-in users only: DRF's own also counts anonymous clients by address, which AnonRateThrottle
     already does."""
 
@@ -52,3 +74,15 @@ class UserRateThrottle(WindowCounter, throttling.UserRateThrottle):
         if not (request.user and request.user.is_authenticated):
             return True
         return super().allow_request(request, view)
+
+
+class SignUpThrottle(CacheOutage, throttling.SimpleRateThrottle):
+    """Digest sign-ups (API_SUBSCRIPTION_RATE) through the API or the site's form: one count per client for both,
+    by account when signed in, else by address. Takes a DRF or a Django request, so the site's form asks it too."""
+
+    scope = "subscriptions"
+
+    def get_cache_key(self, request, view):
+        user = getattr(request, "user", None)
+        ident = user.pk if user and user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

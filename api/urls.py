@@ -21,5 +21,5 @@ urlpatterns = [
     path("export/", views.ExportView.as_view(), name="export"),
     path("subscriptions/", views.SubscriptionView.as_view(), name="subscriptions"),
     *router.urls,
-    re_path(r"^(?P<path>.*)$", views.not_found),
+    re_path(r"^(?P<path>[\s\S]*)$", views.not_found),  # [\s\S], not .: a path with a newline is an API 404 too
 ]

@@ -6,6 +6,7 @@ import smtplib
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, pagination, permissions, viewsets
@@ -18,6 +19,7 @@ from rest_framework.views import APIView
 from api import serializers as s
 from api.filters import AIModelFilter, DocumentFilter, FilterBackend, InstrumentFilter, OrderingFilter, ThresholdFilter
 from api.renderers import JSONRenderer
+from api.throttling import SignUpThrottle
 from registry import reviewing
 from registry.evaluation import evaluate
 from registry.exporting import registry_export
@@ -26,8 +28,9 @@ from registry.history import condition_changes
 from registry.models import AIModel, CapabilityThreshold, Challenge, Instrument, Jurisdiction, ThresholdCondition
 from registry.vocabulary import ReviewStatus
 from tracker.models import Document, DocumentTag, Source
-from tracker.subscriptions import subscribe
+from tracker.subscriptions import CannotSendNow, request_subscription
 
+ALREADY_DECIDED = OpenApiResponse(OpenApiTypes.OBJECT, description="Already approved (or rejected): nothing changed.")
 MAX_PARAM_LENGTH = 500
 CSV_ROW_LIMIT = 50_000
 
@@ -39,17 +42,29 @@ def is_staff(request) -> bool:
 class StaffWrites(permissions.BasePermission):
     """Anyone reads; only staff write."""
 
+    anyone_reads = True  # the schema's security lets reads go without credentials (api.schema.AutoSchema)
+
     def has_permission(self, request, view):
         return request.method in permissions.SAFE_METHODS or is_staff(request)
 
 
-class PagePagination(pagination.PageNumberPagination):
+class StrictPageSize:
+    """A page_size that is not a whole number from 1 up is a 400, not silently the default (over 500 gets 500)."""
+
+    def get_page_size(self, request):
+        asked = request.query_params.get(self.page_size_query_param, "").strip()
+        if asked and not (asked.isascii() and asked.isdigit() and int(asked) > 0):
+            raise exceptions.ValidationError({self.page_size_query_param: "A whole number from 1 up (at most 500)."})
+        return super().get_page_size(request)
+
+
+class PagePagination(StrictPageSize, pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
 
 
-class DocumentCursorPagination(pagination.CursorPagination):
+class DocumentCursorPagination(StrictPageSize, pagination.CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
@@ -64,12 +79,27 @@ class DocumentCursorPagination(pagination.CursorPagination):
             ordering += ("-id" if ordering[0].startswith("-") else "id",)
         return ordering
 
+    def decode_cursor(self, request):
+        """A cursor's position is a publication time; anything else (a crafted cursor) is DRF's "Invalid cursor"
+        404, not a database error."""
+        cursor = super().decode_cursor(request)
+        if cursor and cursor.position is not None:
+            try:
+                valid = parse_datetime(cursor.position) is not None
+            except ValueError:
+                valid = False
+            if not valid:
+                raise exceptions.NotFound(self.invalid_cursor_message)
+        return cursor
+
 
 class ApiViewMixin:
-    """Refuses NUL bytes and overlong parameters with a 400; CSV lists are not paginated."""
+    """Refuses NUL bytes, overlong parameters and an empty format with a 400; CSV lists are not paginated."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if request.query_params.get("format") == "":
+            raise exceptions.ValidationError({"format": "Give json or csv, or leave the parameter out."})
         for key, values in request.query_params.lists():
             for value in [key, *values]:
                 if "\x00" in value:
@@ -90,6 +120,8 @@ class ApiViewMixin:
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
+            if self.paginator is not None:
+                self.paginator.get_page_size(request)  # a bad page_size is a 400 here too, though CSV is not paged
             queryset = self.filter_queryset(self.get_queryset())[:CSV_ROW_LIMIT]
             return Response(self.get_serializer(queryset, many=True).data)
         return super().list(request, *args, **kwargs)
@@ -187,17 +219,19 @@ class ThresholdViewSet(ReadOnlyViewSet):
             decide(threshold=threshold, reviewer=request.user, note=body.validated_data.get("note", ""), **extra)
         except reviewing.PermissionDenied as error:
             raise exceptions.PermissionDenied(str(error)) from None
+        except reviewing.AlreadyDecided as error:
+            raise Conflict(error.messages[0]) from None
         except reviewing.ValidationError as error:
             raise exceptions.ValidationError({"detail": error.messages}) from None
         return Response(self.get_serializer(self.get_queryset().get(pk=threshold.pk)).data)
 
-    @extend_schema(request=s.ReviewSerializer, responses={200: s.ThresholdSerializer})
+    @extend_schema(request=s.ReviewSerializer, responses={200: s.ThresholdSerializer, 409: ALREADY_DECIDED})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
     def approve(self, request, pk=None):
         """Approve a candidate (staff with the review permission)."""
         return self._review(request, reviewing.approve)
 
-    @extend_schema(request=s.ReviewSerializer, responses={200: s.ThresholdSerializer})
+    @extend_schema(request=s.ReviewSerializer, responses={200: s.ThresholdSerializer, 409: ALREADY_DECIDED})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
     def reject(self, request, pk=None):
         """Reject a threshold with a note saying why (staff with the review permission)."""
@@ -243,16 +277,16 @@ class ChallengeViewSet(ReadOnlyViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        counts = cache.get_or_set(self.COUNTS_KEY, _labelled_document_counts, self.COUNTS_SECONDS)
-        queryset = Challenge.objects.annotate(
+        return Challenge.objects.annotate(
             threshold_count=Count(
                 "thresholds", filter=Q(thresholds__review_status=ReviewStatus.APPROVED), distinct=True
             ),
             instrument_count=Count("instruments", distinct=True),
         )
-        for challenge in queryset:
-            challenge.document_count = counts.get(challenge.code, 0)
-        return queryset
+
+    def get_serializer_context(self):
+        counts = cache.get_or_set(self.COUNTS_KEY, _labelled_document_counts, self.COUNTS_SECONDS)
+        return {**super().get_serializer_context(), "document_counts": counts}
 
 
 class DocumentViewSet(ReadOnlyViewSet):
@@ -371,27 +405,35 @@ class ExportView(ApiViewMixin, APIView):
 
 class SubscriptionView(ApiViewMixin, APIView):
     """Subscribe to the weekly digest: a confirmation email is sent. The answer is the same whether or not the
-    address is already subscribed, so nobody can find out who subscribes."""
+    address is already subscribed, and so is the work before it (the email goes out from a task), so nobody can
+    find out who subscribes."""
 
     permission_classes = [permissions.AllowAny]
-    throttle_scope = "subscriptions"
     ACCEPTED = "If the address can receive mail, a message is on its way: follow its link to confirm."
+
+    def get_throttles(self):
+        return [*super().get_throttles(), SignUpThrottle()]
 
     @extend_schema(request=s.SubscriptionSerializer, responses={202: OpenApiTypes.OBJECT})
     def post(self, request):
         body = s.SubscriptionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            subscribe(
+            request_subscription(
                 email=body.validated_data["email"],
                 challenges=body.validated_data.get("challenges", ()),
                 jurisdictions=body.validated_data.get("jurisdictions", ()),
             )
         except DjangoValidationError as error:
             raise exceptions.ValidationError(getattr(error, "message_dict", {"detail": error.messages})) from None
-        except (smtplib.SMTPException, OSError):
+        except (CannotSendNow, smtplib.SMTPException, OSError):  # mail is sent inline on the embedded default
             raise ServiceUnavailable() from None
         return Response({"detail": self.ACCEPTED}, status=202)
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "The request conflicts with the object's current state."
 
 
 class ServiceUnavailable(exceptions.APIException):

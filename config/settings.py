@@ -204,17 +204,22 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
+# However many clients ask, one address gets at most this many confirmation or reminder emails a day.
+SUBSCRIPTION_EMAILS_PER_DAY = env_int("SUBSCRIPTION_EMAILS_PER_DAY", 3, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "AI Governance Tracker <tracker@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     # The token scheme first, so a missing or bad credential answers 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # JSON bodies only: form encodings read an empty or "null" field as a value, unlike the JSON the schema describes.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_RENDERER_CLASSES": [
         "api.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -223,8 +228,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "api.throttling.AnonRateThrottle",
         "api.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
     ],
+    # A client is its connecting address, or the one the last of this many proxies in front put in X-Forwarded-For.
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0, minimum=0),
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("API_ANON_RATE", "120/minute"),
         "user": env_rate("API_USER_RATE", "1200/minute"),

@@ -1,6 +1,7 @@
 """The whole registry as plain data: instruments with thresholds and conditions, and reference models."""
 
 import csv
+import re
 from collections.abc import Iterable
 from typing import IO
 
@@ -153,12 +154,25 @@ def registry_export(*, thresholds) -> dict:
     }
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+def defuse_formula(value):
+    """A CSV cell a spreadsheet will not run as a formula (OWASP: text starting with = + - @ tab or CR gets a
+    leading single quote). Every CSV the project writes passes its cells through here. Numbers stay numbers, and so
+    does text that is only a number, like -5 or -1.5e+25: a spreadsheet reads that as the number, not a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def _cell(value):
     if isinstance(value, list):
-        return ";".join(value)
-    if isinstance(value, bool):
+        value = ";".join(value)
+    elif isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else value
+    return "" if value is None else defuse_formula(value)
 
 
 def write_thresholds_csv(out: IO[str], *, thresholds):
@@ -178,11 +192,11 @@ def write_thresholds_csv(out: IO[str], *, thresholds):
                     head
                     + middle
                     + [
-                        condition["metric"],
-                        condition["operator"],
+                        _cell(condition["metric"]),
+                        _cell(condition["operator"]),
                         repr(condition["value"]),
-                        condition["unit"],
-                        condition.get("level", ""),
+                        _cell(condition["unit"]),
+                        _cell(condition.get("level", "")),
                     ]
                 )
 

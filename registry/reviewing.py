@@ -13,9 +13,16 @@ def can_review(user) -> bool:
     return bool(user and user.is_active and user.is_staff and user.has_perm(REVIEW_PERMISSION))
 
 
+class AlreadyDecided(ValidationError):
+    """Approving an approved threshold or rejecting a rejected one: nothing changes, and whoever asked should know
+    (a script re-running an approval with an old id would otherwise overwrite who reviewed it and when)."""
+
+
 def _decide(threshold: CapabilityThreshold, *, reviewer, status: str, note: str, reason: str):
     if not can_review(reviewer):
         raise PermissionDenied("Only staff with the review permission may approve or reject thresholds.")
+    if status != ReviewStatus.IN_REVIEW and threshold.review_status == status:
+        raise AlreadyDecided(f"This threshold is already {ReviewStatus(status).label.lower()}.")
     threshold.review_status = status
     threshold.reviewed_by = reviewer
     threshold.reviewed_at = timezone.now()

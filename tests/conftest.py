@@ -26,6 +26,14 @@ def editor(django_user_model):
     return user
 
 
+@pytest.fixture
+def inline_tasks(monkeypatch):
+    """Celery tasks run inline, as on the embedded default."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     """Tests render pages without running collectstatic first."""

@@ -5,13 +5,16 @@ import datetime
 import logging
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from registry.models import Challenge, Instrument, Jurisdiction
 from tracker.emails import make_message, sender_address, site_url
@@ -19,7 +22,8 @@ from tracker.models import Subscriber
 
 log = logging.getLogger(__name__)
 CONFIRM_MAX_AGE = datetime.timedelta(days=7)
-# However often someone asks, an address gets at most one confirmation (or reminder) email this often.
+# However often someone asks, whoever asks, an address gets at most one confirmation (or reminder) email this often,
+# and at most settings.SUBSCRIPTION_EMAILS_PER_DAY in a day.
 RESEND_AFTER = datetime.timedelta(minutes=10)
 _SALTS = {
     "confirm": "tracker.subscriptions.confirm",
@@ -155,6 +159,13 @@ def _row_for(email: str, now) -> Subscriber:
         return Subscriber.objects.select_for_update().with_email(email).get()
 
 
+def _may_email_today(subscriber: Subscriber, now) -> bool:
+    """Counts one more email to the address today (a cache counter: no migration, and it only needs a day)."""
+    key = f"subscriptions:emails:{subscriber.pk}:{now.date().isoformat()}"
+    cache.add(key, 0, timeout=2 * 24 * 3600)
+    return cache.incr(key) <= settings.SUBSCRIPTION_EMAILS_PER_DAY
+
+
 def subscribe(*, email, challenges=(), jurisdictions=(), instruments=(), confirmed=False, now=None) -> Subscriber:
     """Ask for the weekly digest at `email`, following the given challenge codes, jurisdiction codes and instrument
     slugs (empty: all). Raises ValidationError for a malformed address or an unknown code, and nothing else
@@ -162,7 +173,8 @@ def subscribe(*, email, challenges=(), jurisdictions=(), instruments=(), confirm
 
     A new or unconfirmed address gets these follows and a confirmation email with a link valid for a week. An
     address already subscribed keeps its follows (nobody changes another's preferences by knowing the address) and
-    gets a reminder with its manage link. At most one such email goes to an address every RESEND_AFTER.
+    gets a reminder with its manage link. At most one such email goes to an address every RESEND_AFTER, and at most
+    SUBSCRIPTION_EMAILS_PER_DAY a day.
     confirmed=True is for staff (manage.py subscribe --confirmed): follows are set and the address is subscribed at
     once, with no email.
     """
@@ -181,7 +193,7 @@ def subscribe(*, email, challenges=(), jurisdictions=(), instruments=(), confirm
         if not already:
             _set_follows(subscriber, follows)
         recent = subscriber.confirmation_sent_at and now - subscriber.confirmation_sent_at < RESEND_AFTER
-        if recent:
+        if recent or not _may_email_today(subscriber, now):
             return subscriber
     if already:
         message = make_message("already-subscribed", subscriber.email, {"manage_url": manage_url(subscriber)})
@@ -194,6 +206,29 @@ def subscribe(*, email, challenges=(), jurisdictions=(), instruments=(), confirm
     message.send()
     Subscriber.objects.filter(pk=subscriber.pk).update(confirmation_sent_at=now)
     return subscriber
+
+
+class CannotSendNow(Exception):
+    """The queue that sends subscription emails cannot be reached."""
+
+
+def request_subscription(*, email, challenges=(), jurisdictions=(), instruments=()) -> None:
+    """subscribe() as a reader asks for it, through the API or the site's form. The address and the follows are
+    checked here (ValidationError); everything that depends on whether the address is known (its row, which email,
+    or none) happens in a task, so the answer takes the same work, and the same time, for every address."""
+    from tracker.tasks import subscribe as subscribe_task  # tracker.tasks imports this module
+
+    email = _normalise(email)
+    follows = _follows(challenges, jurisdictions, instruments)
+    try:
+        subscribe_task.delay(
+            email,
+            [challenge.code for challenge in follows["challenges"]],
+            [jurisdiction.code for jurisdiction in follows["jurisdictions"]],
+            [instrument.slug for instrument in follows["instruments"]],
+        )
+    except BrokerError as error:
+        raise CannotSendNow() from error
 
 
 def confirm(*, token: str, now=None) -> Subscriber:

@@ -3,15 +3,17 @@
 import logging
 import math
 import random
+import smtplib
 
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from tracker import digests, processing, pulling
+from tracker import digests, processing, pulling, subscriptions
 from tracker.models import DigestDelivery, Source
 
 log = logging.getLogger(__name__)
@@ -141,3 +143,20 @@ def send_digest_delivery(delivery_id: int):
     if delivery is None:
         return None
     return digests.send_digest(delivery=delivery)
+
+
+@shared_task(bind=True, max_retries=3, acks_late=True)
+def subscribe(self, email: str, challenges: list[str], jurisdictions: list[str], instruments: list[str]):
+    """The half of subscriptions.request_subscription that depends on the address. It takes the address, not an
+    id: whether a row exists is what the request must not reveal."""
+    try:
+        subscriptions.subscribe(
+            email=email, challenges=challenges, jurisdictions=jurisdictions, instruments=instruments
+        )
+    except ValidationError as error:  # something it follows was removed since the request
+        return f"refused: {'; '.join(error.messages)}"
+    except (smtplib.SMTPException, OSError) as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            raise
+        raise self.retry(countdown=_countdown(self.request.retries, None)) from error
+    return "done"

@@ -1,6 +1,7 @@
 """The subscription pages: subscribe, confirm, manage preferences and unsubscribe, through signed links."""
 
 import logging
+import math
 import smtplib
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from api.throttling import CounterUnavailable, SignUpThrottle
 from tracker import subscriptions
 from tracker.forms import PreferencesForm, SubscribeForm
 
@@ -18,15 +20,37 @@ def _invalid(request, error):
     return render(request, "tracker/invalid_link.html", {"message": str(error)}, status=400)
 
 
+def _try_later(request, message: str, *, status: int, wait: float):
+    response = render(request, "tracker/try_later.html", {"message": message}, status=status)
+    response["Retry-After"] = str(math.ceil(wait))
+    return response
+
+
+def _sign_up_refused(request):
+    """The API's sign-up throttle, same rate and same client identity: a page saying when to come back, or None."""
+    throttle = SignUpThrottle()
+    try:
+        if throttle.allow_request(request, None):
+            return None
+    except CounterUnavailable as error:
+        return _try_later(request, "We cannot take sign-ups just now.", status=503, wait=error.wait)
+    wait = throttle.wait() or 60
+    minutes = math.ceil(wait / 60)
+    message = f"Too many sign-ups from your connection: please try again in {minutes} minute{'s' * (minutes != 1)}."
+    return _try_later(request, message, status=429, wait=wait)
+
+
 @require_http_methods(["GET", "POST"])
 def subscribe(request):
+    if request.method == "POST" and (refusal := _sign_up_refused(request)):
+        return refusal
     form = SubscribeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            subscriptions.subscribe(**form.cleaned_data)
+            subscriptions.request_subscription(**form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
-        except (smtplib.SMTPException, OSError):
+        except (subscriptions.CannotSendNow, smtplib.SMTPException, OSError):  # inline on the embedded default
             log.exception("could not send a subscription email")
             form.add_error(None, "We could not send the email just now. Please try again in a few minutes.")
         else:

@@ -1,6 +1,7 @@
 """Who may do what: tokens, staff, the review permission, throttling; and the documented contract."""
 
 import datetime
+import socket
 
 import pytest
 from django.utils import timezone
@@ -60,6 +61,24 @@ def test_approving_needs_an_instrument(staff_api, registry):
     assert "instrument" in str(response.json())
 
 
+def test_approving_an_approved_threshold_again_is_a_409_that_changes_nothing(staff_api, registry):
+    threshold = registry["eu"]
+    before = threshold.history.count()
+    response = staff_api.post(f"/api/v1/thresholds/{threshold.pk}/approve/", {"note": "Again"}, format="json")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "This threshold is already approved."}
+    threshold.refresh_from_db()
+    assert (threshold.review_note, threshold.history.count()) == ("", before)
+
+
+def test_rejecting_a_rejected_threshold_again_is_a_409(staff_api, registry):
+    path = f"/api/v1/thresholds/{registry['ca'].pk}/reject/"
+    first = staff_api.post(path, {"note": "Vetoed bill"}, format="json")
+    again = staff_api.post(path, {"note": "Still vetoed"}, format="json")
+    assert (first.status_code, again.status_code) == (200, 409)
+    assert again.json() == {"detail": "This threshold is already rejected."}
+
+
 def test_staff_without_the_review_permission_cannot_reject(editor, registry):
     client = APIClient()
     client.force_authenticate(editor)
@@ -95,11 +114,60 @@ def test_each_client_address_is_counted_on_its_own(api, registry, monkeypatch, f
     assert other == 200
 
 
+def _mid_minute(monkeypatch):
+    """Every request in the same fixed window, whenever the test runs."""
+    monkeypatch.setattr(AnonRateThrottle, "timer", lambda self: 1_800_000_030.0)
+
+
+def test_a_forwarded_for_header_does_not_make_a_new_client(api, registry, monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
+    _mid_minute(monkeypatch)
+    codes = [api.get("/api/v1/jurisdictions/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(1, 4)]
+    assert codes == [200, 200, 429]
+
+
+def test_behind_a_trusted_proxy_the_address_it_forwards_is_the_client(api, registry, monkeypatch, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
+    _mid_minute(monkeypatch)
+    proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    # A client's own claim comes first; the proxy appends the address it saw, which is the one that counts.
+    first = [
+        api.get("/api/v1/jurisdictions/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 192.0.2.1", **proxy).status_code
+        for n in range(3)
+    ]
+    other = api.get("/api/v1/jurisdictions/", HTTP_X_FORWARDED_FOR="192.0.2.2", **proxy).status_code
+    assert first == [200, 200, 429]
+    assert other == 200
+
+
+def test_without_redis_the_api_answers_503_with_retry_after(api, registry, settings):
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0"}}
+    response = api.get("/api/v1/thresholds/")
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert "try again" in response.json()["detail"]
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_the_schema_documents_every_error_response(api):
     schema = api.get("/api/schema/", {"format": "json"}).json()
     assert schema["openapi"].startswith("3.")
     operation = schema["paths"]["/api/v1/thresholds/"]["get"]
     assert {"200", "400", "401", "403", "404", "405", "429"} <= set(operation["responses"])
+
+
+def test_the_schema_says_reads_need_no_credentials_and_writes_do(api):
+    paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    assert {} in paths["/api/v1/thresholds/"]["get"]["security"]
+    assert {} in paths["/api/v1/thresholds/{id}/history/"]["get"]["security"]
+    assert {} not in paths["/api/v1/thresholds/{id}/approve/"]["post"]["security"]
+    assert {} not in paths["/api/v1/sources/"]["get"]["security"]
 
 
 def test_the_docs_are_served_without_a_cdn(api):

@@ -1,13 +1,13 @@
-"""Subscribing through the API: a confirmation email, the same answer for everyone, throttled."""
+"""Subscribing through the API: a confirmation email, the same answer for everyone, throttled (tasks inline)."""
 
 import pytest
 from django.core import mail
-from rest_framework.throttling import ScopedRateThrottle
 
+from api.throttling import SignUpThrottle
 from tests import factories
 from tracker.models import Subscriber
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inline_tasks")]
 
 
 def test_subscribing_sends_a_confirmation_and_confirms_nothing_yet(api, settings):
@@ -41,7 +41,7 @@ def test_bad_subscriptions_are_a_400(api):
 
 def test_subscribing_is_throttled(api, settings, monkeypatch):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"subscriptions": "2/hour"})
+    monkeypatch.setattr(SignUpThrottle, "THROTTLE_RATES", {"subscriptions": "2/hour"})
     codes = [
         api.post("/api/v1/subscriptions/", {"email": f"p{n}@example.org"}, format="json").status_code for n in range(3)
     ]

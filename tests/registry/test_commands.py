@@ -188,3 +188,19 @@ def test_reference_model_figures_are_stored_without_float_noise():
     )
     model.refresh_from_db()
     assert (model.training_compute_flop, model.parameters) == (4.64e26, 1e11)
+
+
+def test_export_registry_csv_quotes_cells_a_spreadsheet_would_run(tmp_path):
+    factories.threshold(
+        ("training_compute_flop", ">", 1e25), name="=1+1", instrument_=factories.instrument(title="+cmd")
+    )
+    AIModel.objects.create(name="@risky", developer="-1-1", training_compute_flop=2e25)
+    call_command("export_registry", "--format", "csv", "--output", str(tmp_path), stderr=io.StringIO())
+    [threshold] = csv.DictReader((tmp_path / "thresholds.csv").open())
+    [model] = csv.DictReader((tmp_path / "models.csv").open())
+    assert (threshold["threshold_name"], threshold["instrument_title"], threshold["value"]) == (
+        "'=1+1",
+        "'+cmd",
+        "1e+25",
+    )
+    assert (model["name"], model["developer"], model["training_compute_flop"]) == ("'@risky", "'-1-1", "2e+25")

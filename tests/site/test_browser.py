@@ -94,7 +94,7 @@ def test_the_home_page_lists_approved_thresholds_and_leads_to_one(page, live_ser
     assert "Frontier" in page.inner_text("body")
 
 
-def test_subscribing_from_the_site_then_confirming_from_the_email(page, live_server, settings):
+def test_subscribing_from_the_site_then_confirming_from_the_email(page, live_server, settings, inline_tasks):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = live_server.url
     page.goto("/subscriptions/")

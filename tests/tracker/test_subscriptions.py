@@ -1,23 +1,27 @@
 """Subscribing as a reader does it: the form, the confirmation email on a real SMTP server, and its signed links
 followed through the site; and as staff do it, with `manage.py subscribe`."""
 
+import datetime
 import io
 import re
+import socket
 import time
 
 import pytest
 from django.core import signing
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
+from api.throttling import SignUpThrottle
 from tests import factories as registry_factories
 from tests.tracker import factories
 from tracker import subscriptions
 from tracker.models import Subscriber
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inline_tasks")]
 SUBSCRIBE = reverse("subscribe")
 
 
@@ -211,4 +215,44 @@ def test_subscribe_command_subscribes_staff_at_once_without_an_email(mailoutbox)
 def test_subscribe_command_refuses_an_unknown_challenge_in_one_line():
     with pytest.raises(CommandError, match=r"Unknown challenges: alinement\."):
         call_command("subscribe", "staff@example.org", "--challenge", "alinement", stdout=io.StringIO())
+    assert not Subscriber.objects.exists()
+
+
+def test_the_form_is_throttled_with_the_api_sign_ups_whatever_the_forwarded_for_header(client, mailoutbox, monkeypatch):
+    monkeypatch.setattr(SignUpThrottle, "THROTTLE_RATES", {"subscriptions": "2/hour"})
+    api = client.post(
+        "/api/v1/subscriptions/", {"email": "p0@example.org"}, content_type="application/json", REMOTE_ADDR="192.0.2.7"
+    )
+    codes = [
+        client.post(
+            SUBSCRIBE, {"email": f"p{n}@example.org"}, REMOTE_ADDR="192.0.2.7", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"
+        )
+        for n in range(1, 3)
+    ]
+    assert api.status_code == 202
+    assert [response.status_code for response in codes] == [302, 429]
+    assert "Too many sign-ups from your connection" in codes[-1].content.decode()
+    assert 0 < int(codes[-1]["Retry-After"]) <= 3600
+    assert [m.to for m in mailoutbox] == [["p0@example.org"], ["p1@example.org"]]
+
+
+def test_an_address_gets_at_most_three_confirmation_emails_a_day_however_often_it_is_asked(mailoutbox, settings):
+    settings.SUBSCRIPTION_EMAILS_PER_DAY = 3
+    morning = timezone.make_aware(datetime.datetime(2026, 3, 2, 8, 0))
+    for n in range(5):
+        subscriptions.subscribe(email="target@example.org", now=morning + n * datetime.timedelta(minutes=11))
+    subscriptions.subscribe(email="target@example.org", now=morning + datetime.timedelta(days=1))
+    assert len(mailoutbox) == 4
+
+
+def test_without_redis_the_form_says_to_try_again_later(client, settings):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    unreachable = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{closed}/0"}}
+    with override_settings(CACHES=unreachable):  # restored before the cache is cleared after the test
+        response = _subscribe_on_the_site(client, "reader@example.org")
+    assert response.status_code == 503
+    assert "We cannot take sign-ups just now." in response.content.decode()
+    assert int(response["Retry-After"]) > 0
     assert not Subscriber.objects.exists()
