@@ -27,8 +27,8 @@ from registry.forecasting import FRONTIER_TOP, forecast
 from registry.history import condition_changes
 from registry.models import AIModel, CapabilityThreshold, Challenge, Instrument, Jurisdiction, ThresholdCondition
 from registry.vocabulary import ReviewStatus
+from tracker.digests.subscriptions import CannotSendNow, request_subscription
 from tracker.models import Document, DocumentTag, Source
-from tracker.subscriptions import CannotSendNow, request_subscription
 
 ALREADY_DECIDED = OpenApiResponse(OpenApiTypes.OBJECT, description="Already approved (or rejected): nothing changed.")
 MAX_PARAM_LENGTH = 500

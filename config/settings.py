@@ -273,7 +273,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"}},
 }
 
-# The weekly digest (tracker/digests.py): it covers one ISO week (Monday to Monday in DIGEST_TIME_ZONE) and goes
+# The weekly digest (tracker/digests/): it covers one ISO week (Monday to Monday in DIGEST_TIME_ZONE) and goes
 # out on DIGEST_WEEKDAY at DIGEST_HOUR after it. SITE_URL is the absolute base of every link in an email.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from tracker import digests, processing, pulling, subscriptions
+from tracker import digests, processing, pulling
+from tracker.digests import subscriptions
 from tracker.models import DigestDelivery, Source
 
 log = logging.getLogger(__name__)

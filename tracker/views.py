@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from api.throttling import CounterUnavailable, SignUpThrottle
-from tracker import subscriptions
+from tracker.digests import subscriptions
 from tracker.forms import PreferencesForm, SubscribeForm
 
 log = logging.getLogger(__name__)

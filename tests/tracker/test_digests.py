@@ -22,7 +22,8 @@ from registry.models import CapabilityThreshold, ThresholdCondition
 from tests import factories as registry_factories
 from tests.tracker import factories
 from tests.worker import Worker, wait_for
-from tracker import digests, emails, tasks
+from tracker import digests, tasks
+from tracker.digests import emails, sending
 from tracker.models import DigestDelivery, Subscriber
 
 pytestmark = pytest.mark.django_db
@@ -261,7 +262,7 @@ def test_running_the_send_again_sends_nothing_twice(smtp_server):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="two writers at once need PostgreSQL")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_send_runs_at_once_send_exactly_one_email_per_subscriber(smtp_server, monkeypatch):
-    monkeypatch.setattr(digests, "BATCH_SIZE", 3)
+    monkeypatch.setattr(sending, "BATCH_SIZE", 3)
     readers = [factories.subscriber() for _ in range(24)]
     _news_document()
     start, reports, errors = threading.Barrier(2), [], []

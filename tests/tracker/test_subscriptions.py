@@ -18,7 +18,7 @@ from django.utils import timezone
 from api.throttling import SignUpThrottle
 from tests import factories as registry_factories
 from tests.tracker import factories
-from tracker import subscriptions
+from tracker.digests import subscriptions
 from tracker.models import Subscriber
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inline_tasks")]

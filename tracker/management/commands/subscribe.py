@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from tracker import subscriptions
+from tracker.digests import subscriptions
 
 
 class Command(BaseCommand):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from registry.models import Challenge, Instrument, Jurisdiction
-from tracker.emails import make_message, sender_address, site_url
+from tracker.digests.emails import make_message, sender_address, site_url
 from tracker.models import Subscriber
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ CONFIRM_MAX_AGE = datetime.timedelta(days=7)
 # However often someone asks, whoever asks, an address gets at most one confirmation (or reminder) email this often,
 # and at most settings.SUBSCRIPTION_EMAILS_PER_DAY in a day.
 RESEND_AFTER = datetime.timedelta(minutes=10)
+# The salts keep the names of the module they were first written in: a changed salt would void every link sent.
 _SALTS = {
     "confirm": "tracker.subscriptions.confirm",
     "manage": "tracker.subscriptions.manage",
