@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "config.middleware.DatabaseUnavailable",
 ]
 if DEBUG:  # instead of Django's debug 404, which lists every URL pattern
     MIDDLEWARE.append("config.middleware.NotFoundPage")

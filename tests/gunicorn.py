@@ -1,7 +1,6 @@
 """A real gunicorn in a child process, started with the project's own settings (config/gunicorn.py)."""
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -10,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 
-from tests.worker import ROOT
+from tests.worker import ROOT, stop_process_group
 
 
 def free_port() -> int:
@@ -20,7 +19,10 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, *, env: dict, workers: int = 2):
+    def __init__(self, *, env: dict, workers: int = 2, healthy: bool = True):
+        """healthy=False: start() waits only for /healthz to answer, whatever it says (a server started without its
+        database)."""
+        self.healthy = healthy
         self.port = free_port()
         self.env = env
         self.workers = workers
@@ -45,6 +47,10 @@ class Gunicorn:
             try:
                 urllib.request.urlopen(self.url("/healthz"), timeout=2).close()
                 return self
+            except urllib.error.HTTPError:
+                if not self.healthy:
+                    return self
+                time.sleep(0.3)
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.3)
         self.stop()
@@ -58,13 +64,7 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process_group(self.process)
         self.log.close()
 
     def __enter__(self) -> "Gunicorn":

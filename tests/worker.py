@@ -18,6 +18,17 @@ def database_url() -> str:
     return f"postgresql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def stop_process_group(process: subprocess.Popen | None) -> None:
+    """SIGTERM to a child started in its own session and its children, SIGKILL if they linger."""
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
 class Worker:
     def __init__(self, *, broker_url: str, env: dict | None = None, pool: str = "solo", concurrency: int = 1):
         self.broker_url = broker_url
@@ -68,12 +79,7 @@ class Worker:
         self.process.wait(timeout=10)
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_process_group(self.process)
 
     def output(self) -> str:
         if self.process.poll() is None:

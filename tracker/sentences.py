@@ -25,15 +25,19 @@ def spans(text: str) -> list[tuple[int, int]]:
     """The (start, end) offsets of the sentences of `text`, trimmed of surrounding space; none for blank text."""
     found, start = [], 0
     for end in [*_breaks(text), len(text)]:
-        first, last = start, end
-        while first < last and text[first].isspace():
-            first += 1
-        while last > first and text[last - 1].isspace():
-            last -= 1
-        if first < last:
-            found.append((first, last))
+        _add_trimmed(found, text, start, end)
         start = end
     return found
+
+
+def _add_trimmed(found: list, text: str, first: int, last: int) -> None:
+    """Appends (first, last) narrowed past surrounding space, unless nothing but space is left."""
+    while first < last and text[first].isspace():
+        first += 1
+    while last > first and text[last - 1].isspace():
+        last -= 1
+    if first < last:
+        found.append((first, last))
 
 
 def pieces(text: str, start: int, end: int, longest: int) -> list[tuple[int, int]]:
@@ -42,13 +46,7 @@ def pieces(text: str, start: int, end: int, longest: int) -> list[tuple[int, int
     while start < end:
         cut = end if end - start <= longest else text.rfind(" ", start + 1, start + longest)
         cut = cut if cut > start else min(end, start + longest)
-        first, last = start, cut
-        while first < last and text[first].isspace():
-            first += 1
-        while last > first and text[last - 1].isspace():
-            last -= 1
-        if first < last:
-            found.append((first, last))
+        _add_trimmed(found, text, start, cut)
         start = cut
     return found
 
