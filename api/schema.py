@@ -83,6 +83,9 @@ def _existing_values(result):
         properties = schema.get("properties", {})
         if name.startswith("Profile"):
             _only(properties.get("model"), models)
+            _only(properties.get("original_model"), models)
+            if name.endswith("Request"):  # any other field is a 400 that names it
+                schema["additionalProperties"] = False
             if "capability_findings" in properties:  # OpenAPI 3.0 has no propertyNames
                 findings_schema = properties["capability_findings"]
                 findings_schema["properties"] = {key: {"type": "boolean"} for key in findings}
@@ -93,7 +96,7 @@ def _existing_values(result):
     # The query string carries flat figures; findings (an object) only travel in a POST's JSON body.
     evaluate_get["parameters"] = [p for p in evaluate_get.get("parameters", []) if p["name"] != "capability_findings"]
     for parameter in evaluate_get["parameters"]:
-        if parameter["name"] == "model":
+        if parameter["name"] in ("model", "original_model"):
             _only(parameter["schema"], models)
 
 

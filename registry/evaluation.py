@@ -64,14 +64,12 @@ class ModelProfile:
             value = getattr(self, name)
             if value is not None and (not math.isfinite(value) or value < 0):
                 raise ProfileError(name, f"{name} must be a finite number of zero or more, not {value!r}")
-            # No figure here counts in fractions (of a FLOP, a parameter, a dollar): 1e-300 is a typing slip.
-            if value is not None and 0 < value < 1:
-                raise ProfileError(name, f"{name} must be 0 or at least 1, not {value!r}")
         if self.made_by is not None:
-            made_by = MadeBy(self.made_by)
-            for metric in NOT_DONE[made_by]:
-                if getattr(self, metric, None):
-                    raise ProfileError(metric, f"{metric} does not apply to a model made so: {made_by.label.lower()}")
+            # How the model was made decides: a pre-trained model had no fine-tuning, whatever figure came with it.
+            # The figure is dropped, so the echoed profile shows what the evaluation went on.
+            for metric in NOT_DONE[MadeBy(self.made_by)]:
+                if hasattr(self, metric):
+                    object.__setattr__(self, metric, None)
 
     def figures(self) -> dict:
         """What the evaluation went on, unknowns included (None): the answer echoes it."""

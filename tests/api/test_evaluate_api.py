@@ -107,10 +107,13 @@ def test_a_fine_tune_of_a_reference_model_is_judged_against_the_original_s_compu
     assert body["profile"]["original_compute_flop"] == 3.8e25
 
 
-def test_a_pre_trained_model_cannot_have_a_fine_tuning_figure(api, modification_lines):
+def test_a_pre_trained_model_is_judged_as_one_whatever_fine_tuning_figure_comes_with_it(api, modification_lines):
     response = api.get("/api/v1/evaluate/", {"made_by": "pretrained", "modification_cost_usd": "2e7"})
-    assert response.status_code == 400
-    assert "modification_cost_usd" in response.json()
+    assert response.status_code == 200
+    body = response.json()
+    assert body["profile"]["made_by"] == "pretrained" and body["profile"]["modification_cost_usd"] is None
+    results = {row["threshold"]: row["result"] for row in body["results"]}
+    assert results["ca-fine-tune"] == "not_triggered"
 
 
 def test_the_answer_echoes_the_figures_a_reference_model_gave(api, registry):
@@ -135,10 +138,10 @@ def test_the_schema_describes_the_400_of_evaluate(api):
 
 
 @pytest.mark.parametrize("params", [{"training_compute_flop": "1e-300"}, {"parameters": "5e-324"}])
-def test_a_vanishingly_small_figure_is_a_400_not_a_server_error(api, registry, params):
+def test_a_vanishingly_small_figure_is_evaluated_not_a_server_error(api, registry, params):
     response = api.get("/api/v1/evaluate/", params)
-    assert response.status_code == 400
-    assert list(response.json()) == list(params)
+    assert response.status_code == 200
+    assert response.json()["profile"][next(iter(params))] == float(next(iter(params.values())))
 
 
 def test_a_nul_in_a_capability_finding_is_a_400(api, registry):
