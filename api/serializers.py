@@ -1,12 +1,10 @@
 """How registry and tracker objects look in the API."""
 
-import re
-
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from registry.evaluation import ProfileError, build_profile
+from registry.evaluation import ProfileError, build_profile, check_findings
 from registry.exporting import THRESHOLD_ROW_COLUMNS, threshold_json, threshold_parts
 from registry.exporting import timestamp as _timestamp
 from registry.models import (
@@ -17,10 +15,8 @@ from registry.models import (
     Jurisdiction,
     StatusEvent,
 )
-from registry.vocabulary import ChallengeCode, Domain, MadeBy, Metric
+from registry.vocabulary import ChallengeCode, MadeBy, Metric
 from tracker.models import Document, DocumentTag, DocumentVersion, Source, ThresholdMention
-
-SLUG = re.compile(r"[-\w]{1,120}", re.ASCII)
 
 
 class ChallengeCodes(serializers.Field):
@@ -369,14 +365,11 @@ class ProfileSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate_capability_findings(self, findings):
-        domains = set(Domain.values)
-        # A slug the asker may not see answers like an unknown one: no oracle for thresholds in review.
         request = self.context.get("request")
-        visible = CapabilityThreshold.objects.visible_to(request.user if request else None)
-        for key in findings:
-            known = key in domains or (SLUG.fullmatch(key) and visible.filter(slug=key).exists())
-            if not known:
-                raise serializers.ValidationError(f"{key[:120]!r} is neither a domain nor a threshold slug.")
+        try:
+            check_findings(findings, visible=CapabilityThreshold.objects.visible_to(request.user if request else None))
+        except ProfileError as error:
+            raise serializers.ValidationError(str(error)) from None
         return findings
 
     def validate(self, data):

@@ -219,8 +219,11 @@ class CapabilityThresholdAdmin(SimpleHistoryAdmin):
         for threshold in queryset:
             try:
                 decide(threshold=threshold, reviewer=request.user, **kwargs)
-            except (PermissionDenied, ValidationError) as error:
+            except PermissionDenied as error:
                 self.message_user(request, f"{threshold}: {error}", messages.ERROR)
+                return
+            except ValidationError as error:
+                self.message_user(request, f"{threshold}: {' '.join(error.messages)}", messages.ERROR)
                 return
             done += 1
         self.message_user(request, f"{done} threshold(s) {verb}.", messages.SUCCESS)

@@ -1,13 +1,14 @@
 """Which approved thresholds a model triggers, does not trigger, or cannot be judged on, and why."""
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
 from registry.models import AIModel, CapabilityThreshold, ThresholdCondition
-from registry.vocabulary import MAGNITUDE_METRICS, NOT_DONE, MadeBy, Metric
+from registry.vocabulary import MAGNITUDE_METRICS, NOT_DONE, Domain, MadeBy, Metric
 
 TRIGGERED = "triggered"
 NOT_TRIGGERED = "not_triggered"
@@ -70,6 +71,17 @@ class ModelProfile:
             for metric in NOT_DONE[MadeBy(self.made_by)]:
                 if hasattr(self, metric):
                     object.__setattr__(self, metric, None)
+        # A fine-tune's training compute is cumulative: the original's and the fine-tuning's (as the EU AI Act and
+        # SB 53 count it), unless it is given.
+        if (
+            self.made_by == MadeBy.FINE_TUNED
+            and self.training_compute_flop is None
+            and self.original_compute_flop is not None
+            and self.modification_compute_flop is not None
+        ):
+            object.__setattr__(
+                self, "training_compute_flop", self.original_compute_flop + self.modification_compute_flop
+            )
 
     def figures(self) -> dict:
         """What the evaluation went on, unknowns included (None): the answer echoes it."""
@@ -212,6 +224,21 @@ def _reference_model(field: str, name: str) -> AIModel:
     if model is None:
         raise ProfileError(field, f"unknown model {name!r}: it is not among the reference models")
     return model
+
+
+_SLUG = re.compile(r"[-\w]{1,120}", re.ASCII)
+
+
+def check_findings(findings, *, visible) -> None:
+    """Each capability finding must name a domain or a threshold among `visible` (the thresholds the asker may see:
+    a slug they may not see is answered as an unknown one, so a finding is no oracle for thresholds in review)."""
+    domains = set(Domain.values)
+    slugs = [key for key in findings if key not in domains]
+    lookup = [key for key in slugs if _SLUG.fullmatch(key)]  # anything else (a NUL, say) names no threshold
+    known = set(visible.filter(slug__in=lookup).values_list("slug", flat=True)) if lookup else set()
+    for key in slugs:
+        if key not in known:
+            raise ProfileError("capability_findings", f"{key[:120]!r} is neither a domain nor a threshold slug.")
 
 
 def build_profile(*, model: str | None = None, original_model: str | None = None, **known) -> ModelProfile:

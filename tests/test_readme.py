@@ -40,6 +40,7 @@ def _manage_lines() -> list[str]:
 
 
 def _manage(line: str) -> str:
+    line = re.sub(r"^\w+=\$\((.*)\)$", r"\1", line.strip())  # TOKEN=$(python manage.py …): the command inside
     words = shlex.split(line, comments=True)
     out, err = io.StringIO(), io.StringIO()
     call_command(*words[words.index("manage.py") + 1 :], stdout=out, stderr=err)

@@ -157,3 +157,10 @@ def test_results_come_triggered_first_then_undetermined_then_not_triggered(api, 
         ("undetermined", "eu-revenue"),
         ("not_triggered", "ca-covered"),
     ]
+
+
+def test_a_fine_tune_s_training_compute_counts_the_original_s(api, registry):
+    fine_tune = {"made_by": "fine_tuned", "original_model": "Model A", "modification_compute_flop": "1e25"}
+    body = api.get("/api/v1/evaluate/", fine_tune).json()
+    assert body["profile"]["training_compute_flop"] == 4.8e25
+    assert _results(api.get("/api/v1/evaluate/", fine_tune))["eu-compute"]["result"] == "triggered"

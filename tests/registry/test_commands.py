@@ -197,3 +197,10 @@ def test_export_registry_csv_quotes_cells_a_spreadsheet_would_run(tmp_path):
         "1e+25",
     )
     assert (model["name"], model["developer"], model["training_compute_flop"]) == ("'@risky", "'-1-1", "2e+25")
+
+
+def test_evaluate_model_refuses_a_finding_it_does_not_know_as_the_api_does(two_lines):
+    with pytest.raises(CommandError, match="'nonexistent' is neither a domain nor a threshold slug"):
+        _run("evaluate_model", "--finding", "nonexistent=reached")
+    with pytest.raises(CommandError, match="names cyber more than once"):
+        _run("evaluate_model", "--finding", "cyber=reached", "--finding", "cyber=not_reached")

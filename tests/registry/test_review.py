@@ -160,3 +160,13 @@ def test_a_decision_records_the_reviewer_as_its_author_outside_a_request(reviewe
         "approved",
         "approved",
     )
+
+
+def test_an_approval_the_admin_refuses_reads_as_a_sentence(client, reviewer):
+    candidate = factories.threshold(("training_compute_flop", ">", 5e24), instrument_=None, review_status="candidate")
+    client.force_login(reviewer)
+    changelist = reverse("admin:registry_capabilitythreshold_changelist")
+    page = client.post(changelist, {"action": "approve_selected", "_selected_action": [candidate.pk]}, follow=True)
+    text = page.content.decode()
+    assert "Assign the instrument that defines this threshold before approving it." in text
+    assert "[&#x27;" not in text and "['" not in text

@@ -240,7 +240,7 @@ class PeriodNews:
                 "count": count,
                 "more": max(0, count - MAX_CANDIDATES),
                 "url": site_url(
-                    reverse("admin:registry_capabilitythreshold_changelist") + "?review_status__exact=candidate"
+                    reverse("admin:registry_capabilitythreshold_changelist") + "?review_status__in=candidate,in_review"
                 ),
                 "items": [
                     {"name": name, "url": site_url(reverse("admin:registry_capabilitythreshold_change", args=[pk]))}

@@ -5,7 +5,8 @@ import math
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.evaluation import FIGURES, RESULT_ORDER, ProfileError, build_profile, evaluate
+from registry.evaluation import FIGURES, RESULT_ORDER, ProfileError, build_profile, check_findings, evaluate
+from registry.models import CapabilityThreshold
 from registry.vocabulary import MadeBy
 
 EXIT_BAD_INPUT = 2
@@ -80,13 +81,18 @@ class Command(BaseCommand):
         for name in FIGURES:
             if options[name] is not None:
                 figures[name] = _figure("--" + name.replace("_flop", "").replace("_", "-"))(options[name])
+        findings = [_finding(raw) for raw in options["finding"]]
+        twice = sorted({key for key, _ in findings if [k for k, _ in findings].count(key) > 1})
+        if twice:
+            raise BadInput(f"--finding names {', '.join(twice)} more than once")
         try:
+            check_findings(dict(findings), visible=CapabilityThreshold.objects.for_evaluation())
             return build_profile(
                 model=options["model"],
                 original_model=options["original_model"],
                 made_by=options["made_by"],
                 bio_sequence_data=True if options["bio"] else None,
-                capability_findings=dict(_finding(raw) for raw in options["finding"]),
+                capability_findings=dict(findings),
                 **figures,
             )
         except ProfileError as error:
