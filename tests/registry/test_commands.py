@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from registry.management.commands.ensure_admin import password_file
 from registry.models import AIModel
 from tests import factories
 
@@ -136,7 +137,7 @@ def test_ensure_admin_writes_a_password_file_that_logs_in_as_it_is(client, setti
     monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
     settings.VAR_DIR = tmp_path
     output = _run("ensure_admin")
-    password = (tmp_path / "admin-password.txt").read_text().strip()
+    password = password_file().read_text().strip()
     assert f"password {password!r}" in output
     assert client.login(username="admin", password=password)
     assert "already exists" in _run("ensure_admin")
@@ -204,3 +205,10 @@ def test_evaluate_model_refuses_a_finding_it_does_not_know_as_the_api_does(two_l
         _run("evaluate_model", "--finding", "nonexistent=reached")
     with pytest.raises(CommandError, match="names cyber more than once"):
         _run("evaluate_model", "--finding", "cyber=reached", "--finding", "cyber=not_reached")
+
+
+def test_an_admin_made_on_another_database_keeps_its_password_apart(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    assert password_file().name != "admin-password.txt"  # the test database is not the embedded default's
+    settings.DATABASES = {"default": {**settings.DATABASES["default"], "NAME": tmp_path / "db.sqlite3"}}
+    assert password_file() == tmp_path / "admin-password.txt"

@@ -6,6 +6,16 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils.text import slugify
+
+
+def password_file():
+    """var/admin-password.txt for the embedded default's database; a file named after any other database, so an admin
+    made on PostgreSQL does not overwrite the password of the embedded default's admin."""
+    database = settings.DATABASES["default"]
+    if str(database["NAME"]) == str(settings.VAR_DIR / "db.sqlite3"):
+        return settings.VAR_DIR / "admin-password.txt"
+    return settings.VAR_DIR / f"admin-password-{slugify(str(database['NAME']).rsplit('/', 1)[-1])}.txt"
 
 
 class Command(BaseCommand):
@@ -15,17 +25,17 @@ class Command(BaseCommand):
         parser.add_argument("--username", default=os.environ.get("DJANGO_SUPERUSER_USERNAME", "admin"))
 
     def handle(self, *args, username, **options):
-        password_file = settings.VAR_DIR / "admin-password.txt"
+        path = password_file()
         users = get_user_model().objects
         if users.filter(username=username).exists():
-            where = f" (password in {password_file})" if password_file.exists() else ""
+            where = f" (password in {path})" if path.exists() else ""
             self.stdout.write(f"Admin account {username!r} already exists{where}.")
             return
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or secrets.token_urlsafe(12)
         users.create_superuser(username=username, email="", password=password)
         if "DJANGO_SUPERUSER_PASSWORD" not in os.environ:
-            password_file.parent.mkdir(parents=True, exist_ok=True)
-            password_file.touch(mode=0o600)
-            password_file.write_text(f"{password}\n", encoding="utf-8")  # just the password: scripts read it whole
-            self.stdout.write(f"Wrote the password of {username!r} to {password_file}.")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(f"{password}\n", encoding="utf-8")  # just the password: scripts read it whole
+            self.stdout.write(f"Wrote the password of {username!r} to {path}.")
         self.stdout.write(self.style.SUCCESS(f"Admin account created: user {username!r}, password {password!r}"))
