@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Prefetch
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -21,7 +22,7 @@ from registry.models import (
     StatusEvent,
     ThresholdCondition,
 )
-from registry.vocabulary import Metric
+from registry.vocabulary import Metric, ReviewStatus
 
 # Links typed without a scheme are taken as https.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
@@ -100,6 +101,12 @@ class InstrumentAdmin(SimpleHistoryAdmin):
     ]
     list_filter = ["kind", "status", InForceFilter, "jurisdiction", "challenges"]
     list_select_related = ["jurisdiction"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # The autocomplete view passes its term through unchecked (the changelist's search form refuses a NUL), and
+        # PostgreSQL refuses a NUL in a query.
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
     search_fields = ["title", "short_name", "issuer", "slug", "summary"]
     prepopulated_fields = {"slug": ["short_name"]}
     filter_horizontal = ["challenges"]
@@ -213,6 +220,41 @@ class CapabilityThresholdAdmin(SimpleHistoryAdmin):
 
     def has_review_permission(self, request):
         return reviewing.can_review(request.user)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not (str(object_id).isdigit() and str(version_id).isdigit()):
+            raise Http404("No such version.")
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
+    # What an approved threshold says (its figures, instrument, obligations ...) is what a reviewer approved: an edit
+    # by anyone without the review permission, through the form or a revert, sends it back to review. Internal notes
+    # are not what it says.
+    UNREVIEWED_FIELDS = frozenset(
+        {"notes", "updated_at", "created_at", "origin", "review_status", "reviewed_by", "reviewed_at", "review_note"}
+    )
+
+    def _content(self, pk):
+        fields = [f.attname for f in CapabilityThreshold._meta.concrete_fields if f.name not in self.UNREVIEWED_FIELDS]
+        return CapabilityThreshold.objects.filter(pk=pk).values(*fields).first()
+
+    def save_model(self, request, obj, form, change):
+        # Compared with the stored row, not the form's initial values: a revert's form starts from the old version.
+        before = self._content(obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        if before is not None and before != self._content(obj.pk):
+            self._reopen_unless_reviewer(request, obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and ("challenges" in form.changed_data or any(formset.has_changed() for formset in formsets)):
+            self._reopen_unless_reviewer(request, form.instance)
+
+    def _reopen_unless_reviewer(self, request, threshold):
+        if not reviewing.can_review(request.user) and threshold.review_status == ReviewStatus.APPROVED:
+            reviewing.reopen(
+                threshold=threshold, editor=request.user, reason=f"Edited by {request.user} after approval."
+            )
+            self.message_user(request, "It was approved: the edit sends it back to review.", messages.WARNING)
 
     def _review(self, request, queryset, decide, verb, **kwargs):
         done = 0

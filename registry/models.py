@@ -366,11 +366,15 @@ class CapabilityThreshold(models.Model):
     def save(self, *args, **kwargs):
         # The review decision is registry.reviewing's alone: any other save of an existing row (the admin's form,
         # a revert to an earlier version, the seed data, a shell) keeps the decision already stored.
+        # A row saved back after it was deleted (a revert to a version of a deleted threshold) is new again: it waits
+        # for review, whatever its old version said.
         if not self._state.adding and not getattr(self, "_deciding", False):
             stored = type(self).objects.filter(pk=self.pk).values(*REVIEW_COLUMNS).first()
-            if stored:
-                for column, value in stored.items():
-                    setattr(self, column, value)
+            if stored is None:
+                stored = {"review_status": ReviewStatus.IN_REVIEW, "reviewed_by_id": None, "reviewed_at": None}
+                stored["review_note"] = "Restored from its history after it was deleted: check before approving."
+            for column, value in stored.items():
+                setattr(self, column, value)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

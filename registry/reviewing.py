@@ -51,3 +51,22 @@ def reject(*, threshold: CapabilityThreshold, reviewer, note: str):
 
 def send_back(*, threshold: CapabilityThreshold, reviewer, note: str = ""):
     return _decide(threshold, reviewer=reviewer, status=ReviewStatus.IN_REVIEW, note=note, reason="sent back to review")
+
+
+def reopen(*, threshold: CapabilityThreshold, editor, reason: str):
+    """An approved threshold whose content someone without the review permission changed goes back to review (and
+    out of public view) until a reviewer approves what it now says. Anyone may do this: it only withholds."""
+    if threshold.review_status != ReviewStatus.APPROVED:
+        return threshold
+    threshold.review_status = ReviewStatus.IN_REVIEW
+    threshold.reviewed_by = None
+    threshold.reviewed_at = None
+    threshold.review_note = reason
+    threshold._change_reason = "back to review after an edit"
+    threshold._history_user = editor
+    threshold._deciding = True
+    try:
+        threshold.save(update_fields=["review_status", "reviewed_by", "reviewed_at", "review_note", "updated_at"])
+    finally:
+        threshold._deciding = False
+    return threshold

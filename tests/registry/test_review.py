@@ -1,11 +1,14 @@
 """Reviewing thresholds in the admin: who may approve or reject, and what is recorded."""
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 
 from registry import reviewing
 from registry.models import CapabilityThreshold
 from tests import factories
+from tests.forms import form_data
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:registry_capabilitythreshold_changelist")
@@ -170,3 +173,75 @@ def test_an_approval_the_admin_refuses_reads_as_a_sentence(client, reviewer):
     text = page.content.decode()
     assert "Assign the instrument that defines this threshold before approving it." in text
     assert "[&#x27;" not in text and "['" not in text
+
+
+def _post_back(client, url, **changes):
+    data = form_data(client.get(url).content.decode())
+    data.update({key: [value] for key, value in changes.items()})
+    return client.post(url, data)
+
+
+def test_an_edit_to_an_approved_threshold_by_an_editor_sends_it_back_to_review(client, editor):
+    threshold = factories.threshold(("training_compute_flop", ">", 1e25))
+    condition = threshold.conditions.get()
+    editor.user_permissions.add(*Permission.objects.filter(codename__endswith="_thresholdcondition"))
+    client.force_login(editor)
+    url = reverse("admin:registry_capabilitythreshold_change", args=[threshold.pk])
+    index = next(key.split("-")[1] for key, value in form_data(client.get(url).content.decode()).items()
+                 if key.endswith("-id") and value == [str(condition.pk)])  # fmt: skip
+    assert _post_back(client, url, **{f"conditions-{index}-value": "1e40"}).status_code == 302
+    threshold.refresh_from_db()
+    assert threshold.review_status == "in_review"
+    assert client.logout() is None and Client().get(f"/api/v1/thresholds/{threshold.pk}/").status_code == 404
+
+
+def test_a_reviewer_s_edit_keeps_the_approval(client, reviewer):
+    threshold = factories.threshold(("training_compute_flop", ">", 1e25))
+    client.force_login(reviewer)
+    url = reverse("admin:registry_capabilitythreshold_change", args=[threshold.pk])
+    assert _post_back(client, url, obligations="Notify the office within two weeks.").status_code == 302
+    threshold.refresh_from_db()
+    assert (threshold.review_status, threshold.obligations) == ("approved", "Notify the office within two weeks.")
+
+
+def test_reverting_an_approved_threshold_to_other_content_sends_it_back_to_review(client, editor):
+    threshold = factories.threshold(("training_compute_flop", ">", 1e25), obligations="First wording.")
+    threshold.obligations = "Second wording."
+    threshold.save()
+    older = threshold.history.order_by("history_id").first()
+    client.force_login(editor)
+    url = reverse("admin:registry_capabilitythreshold_simple_history", args=[threshold.pk, older.history_id])
+    assert _post_back(client, url).status_code == 302
+    threshold.refresh_from_db()
+    assert (threshold.obligations, threshold.review_status) == ("First wording.", "in_review")
+
+
+def test_a_threshold_deleted_then_restored_from_its_history_waits_for_review(client, django_user_model):
+    threshold = factories.threshold(("training_compute_flop", ">", 1e25))
+    version = threshold.history.latest().history_id
+    editor = django_user_model.objects.create_user("deleter", password="pw-deleter-1", is_staff=True)
+    editor.user_permissions.add(*Permission.objects.filter(codename__endswith="capabilitythreshold").exclude(
+        codename="review_capabilitythreshold"))  # fmt: skip
+    client.force_login(editor)
+    pk = threshold.pk
+    client.post(reverse("admin:registry_capabilitythreshold_delete", args=[pk]), {"post": "yes"})
+    assert not CapabilityThreshold.objects.filter(pk=pk).exists()
+    url = reverse("admin:registry_capabilitythreshold_simple_history", args=[pk, version])
+    _post_back(client, url)
+    restored = CapabilityThreshold.objects.get(pk=pk)
+    assert (restored.review_status, restored.reviewed_by) == ("in_review", None)
+
+
+def test_a_version_that_is_not_a_number_is_a_404(client, editor):
+    threshold = factories.threshold(("training_compute_flop", ">", 1e25))
+    client.force_login(editor)
+    assert client.get(f"/admin/registry/capabilitythreshold/{threshold.pk}/history/abc/").status_code == 404
+
+
+def test_the_instrument_autocomplete_takes_a_nul_without_a_server_error(admin_client):
+    factories.instrument(title="Frontier Act")
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "registry", "model_name": "capabilitythreshold", "field_name": "instrument", "term": "\x00"},
+    )
+    assert response.status_code == 200
