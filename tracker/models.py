@@ -431,7 +431,8 @@ class DocumentTag(models.Model):
     def effective_rows(cls, document_ids) -> dict[int, list[dict]]:
         """Each document's effective tags as plain dicts (ROW_FIELDS), by category: the same choice as
         effective_for, for a page of a list. One plain SQL statement: through the ORM, preparing the IN list and
-        converting each value cost five times the query itself on a 50-document page."""
+        converting each value cost five times the query itself on a 50-document page, and bench/api.py's floor (the
+        documents list's p99 under 50 ms) was met with little to spare."""
         document_ids = [int(document_id) for document_id in document_ids]
         if not document_ids:
             return {}
