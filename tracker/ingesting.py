@@ -42,6 +42,10 @@ class IngestReport:
         rejected = f", {len(self.rejected)} rejected" if self.rejected else ""
         return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged{rejected}"
 
+    def rejection_lines(self) -> list[str]:
+        """One line per item left out, saying why, as the commands show them."""
+        return [f"  rejected {reason}" for reason in self.rejected]
+
 
 def _without_nul(value):
     """PostgreSQL stores no NUL character in text or JSON: drop it from every string, however deep."""
@@ -220,20 +224,21 @@ def _store_new_page(source: Source, rows, now) -> list[Document]:
     return created
 
 
-def ingest(*, source: Source, items, now=None) -> IngestReport:
+def ingest(*, source: Source, items, rejected=(), now=None) -> IngestReport:
     """Upsert a page of items in one transaction: known documents are looked up for the whole page, new ones
     inserted in bulk, changed ones get a new version. If another worker stores the same items at the same
-    moment, the page falls back to one item at a time."""
+    moment, the page falls back to one item at a time. `rejected` says why items the parser already left out
+    were unusable: the report counts them with the rest."""
     now = now or timezone.now()
     keywords = source.keyword_pattern
-    rows, seen, rejected = [], set(), []
+    rows, seen, unstorable = [], set(), []
     for item in items:
         if keywords and not keywords.search(f"{item.title} {item.summary} {item.text}"):
             continue
         try:
             item = storable(item)
         except BadItem as error:
-            rejected.append(f"{item.external_id[:200] or item.url[:200]}: {error}")
+            unstorable.append(f"{item.external_id[:200] or item.url[:200]}: {error}")
             continue
         if item.external_id in seen:
             continue
@@ -252,7 +257,7 @@ def ingest(*, source: Source, items, now=None) -> IngestReport:
                     report.add(*upsert_item(source=source, item=item, now=now))
                 except DataError as error:
                     report.rejected.append(f"{item.external_id[:200]}: the database refused it ({error})")
-    report.rejected[:0] = rejected
+    report.rejected[:0] = [*rejected, *unstorable]
     return report
 
 

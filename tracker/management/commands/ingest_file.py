@@ -28,7 +28,7 @@ def ingest_file(*, path: Path, kind: str, url: str | None = None):
         parsed = parse(kind, content, url=url or path.resolve().as_uri())
     except ParseError as error:
         raise CommandError(f"{path}: {error}") from None
-    report = ingest(source=manual_source(kind=kind), items=parsed.items)
+    report = ingest(source=manual_source(kind=kind), items=parsed.items, rejected=parsed.rejected)
     processing.process_now(document_ids=report.to_process)
     return report
 
@@ -45,4 +45,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, kind, url=None, **options):
         report = ingest_file(path=path, kind=kind, url=url)
+        for line in report.rejection_lines():
+            self.stdout.write(line)
         self.stdout.write(f"{path.name}: documents {report.summary()}")
