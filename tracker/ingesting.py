@@ -130,6 +130,7 @@ def upsert_item(*, source: Source, item: ParsedItem, now=None) -> tuple[Document
                 if known is None:
                     [document] = _store_new_page(source, [row], now)
                     return document, NEW
+                _give_jurisdiction(source, [known])
                 document = Document.objects.select_for_update().get(pk=known)
                 outcome = _store_change(document, source, item, digest, text, now)
                 sighting, created = Sighting.objects.get_or_create(
@@ -261,9 +262,19 @@ def ingest(*, source: Source, items, rejected=(), now=None) -> IngestReport:
     return report
 
 
+def _give_jurisdiction(source: Source, document_ids) -> None:
+    """A document that names no jurisdiction takes its source's, for every kind of source: a new one when it is
+    stored, a known one the first time a source with a jurisdiction sees it. One a person set is kept."""
+    if source.jurisdiction_id and document_ids:
+        Document.objects.filter(pk__in=document_ids, jurisdiction__isnull=True).update(
+            jurisdiction_id=source.jurisdiction_id
+        )
+
+
 def _ingest_page(source: Source, rows, now) -> IngestReport:
     report = IngestReport()
     known = _known(source, rows)
+    _give_jurisdiction(source, set(known.values()))
     documents = Document.objects.in_bulk(set(known.values()))
     new_rows, unchanged = [], []
     for row in rows:

@@ -152,3 +152,18 @@ def test_load_samples_shows_tagged_documents_and_a_candidate_offline():
     before = Document.objects.count()
     _run("load_samples")
     assert Document.objects.count() == before
+
+
+def test_load_samples_files_each_sample_under_its_publishers_jurisdiction(client):
+    seed_registry()
+    _run("load_samples")
+
+    def titles(code):
+        response = client.get(f"/api/v1/documents/?jurisdiction={code}")
+        assert response.status_code == 200
+        return sorted(document["title"] for document in response.json()["results"])
+
+    assert len(titles("US")) == 3
+    assert titles("US") == sorted(Document.objects.filter(kind="federal_register").values_list("title", flat=True))
+    assert len(titles("GB")) == 3
+    assert titles("EU") == []
