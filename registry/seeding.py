@@ -4,6 +4,7 @@ figure updates its row and leaves history."""
 import csv
 import datetime
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from registry import formatting
 from registry.models import (
+    REVIEW_COLUMNS,
     AIModel,
     CapabilityThreshold,
     Challenge,
@@ -58,6 +60,8 @@ class SeedReport(Counter):
                 if self[f"{kind} {outcome}"]
             )
             parts.append(f"{kind}: {counts}")
+        if kept := self["thresholds kept"]:
+            parts.append(f"kept {kept} threshold{'s' if kept > 1 else ''} edited by a person")
         return "; ".join(parts)
 
     @property
@@ -175,6 +179,32 @@ def _sync_conditions(threshold, entry: str, raws: list, report: SeedReport):
         report.add("conditions", "updated")
 
 
+# What a review decision or any save touches without changing what the threshold says.
+_NOT_AN_EDIT = (*REVIEW_COLUMNS, "reviewed_by", "updated_at")
+
+
+def edited_by_a_person(threshold: CapabilityThreshold) -> bool:
+    """Whether anyone but the seed changed what the threshold or its conditions say since the seed last wrote them.
+
+    A review decision is not such a change, nor is a save that changes nothing."""
+    records = list(threshold.history.order_by("history_date", "history_id"))
+    conditions = list(ThresholdCondition.history.filter(threshold_id=threshold.pk))
+    seeded = [r.history_date for r in [*records, *conditions] if r.history_change_reason == SEED_REASON]
+    since = max(seeded, default=None)
+    if since is None:
+        return bool(records)  # a person made it before the seed data named it
+
+    def by_someone_else(record) -> bool:
+        return record.history_change_reason != SEED_REASON and record.history_date > since
+
+    if any(by_someone_else(record) for record in conditions):
+        return True
+    return any(
+        by_someone_else(record) and record.diff_against(previous, excluded_fields=_NOT_AN_EDIT).changes
+        for previous, record in pairwise(records)
+    )
+
+
 def _sync_threshold(instrument, raw: dict, reviewed_at, report: SeedReport):
     slug = raw.get("slug") or ""
     entry = f"threshold {slug!r}"
@@ -192,6 +222,10 @@ def _sync_threshold(instrument, raw: dict, reviewed_at, report: SeedReport):
         "confidence": confidence,
     }
     threshold = CapabilityThreshold.objects.filter(slug=slug).first()
+    if threshold is not None and edited_by_a_person(threshold):
+        # The seed's figures are a starting point: a person's correction stays until a person changes it again.
+        report.add("thresholds", "kept")
+        return
     if threshold is None:
         # Verified facts arrive approved by the seed data; uncertain ones wait for a person.
         if confidence == Confidence.VERIFIED:

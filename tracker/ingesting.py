@@ -42,6 +42,10 @@ class IngestReport:
         rejected = f", {len(self.rejected)} rejected" if self.rejected else ""
         return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged{rejected}"
 
+    def rejection_lines(self) -> list[str]:
+        """One line per item left out, saying why, as the commands show them."""
+        return [f"  rejected {reason}" for reason in self.rejected]
+
 
 def _without_nul(value):
     """PostgreSQL stores no NUL character in text or JSON: drop it from every string, however deep."""
@@ -126,6 +130,7 @@ def upsert_item(*, source: Source, item: ParsedItem, now=None) -> tuple[Document
                 if known is None:
                     [document] = _store_new_page(source, [row], now)
                     return document, NEW
+                _give_jurisdiction(source, [known])
                 document = Document.objects.select_for_update().get(pk=known)
                 outcome = _store_change(document, source, item, digest, text, now)
                 sighting, created = Sighting.objects.get_or_create(
@@ -220,20 +225,21 @@ def _store_new_page(source: Source, rows, now) -> list[Document]:
     return created
 
 
-def ingest(*, source: Source, items, now=None) -> IngestReport:
+def ingest(*, source: Source, items, rejected=(), now=None) -> IngestReport:
     """Upsert a page of items in one transaction: known documents are looked up for the whole page, new ones
     inserted in bulk, changed ones get a new version. If another worker stores the same items at the same
-    moment, the page falls back to one item at a time."""
+    moment, the page falls back to one item at a time. `rejected` says why items the parser already left out
+    were unusable: the report counts them with the rest."""
     now = now or timezone.now()
     keywords = source.keyword_pattern
-    rows, seen, rejected = [], set(), []
+    rows, seen, unstorable = [], set(), []
     for item in items:
         if keywords and not keywords.search(f"{item.title} {item.summary} {item.text}"):
             continue
         try:
             item = storable(item)
         except BadItem as error:
-            rejected.append(f"{item.external_id[:200] or item.url[:200]}: {error}")
+            unstorable.append(f"{item.external_id[:200] or item.url[:200]}: {error}")
             continue
         if item.external_id in seen:
             continue
@@ -252,13 +258,23 @@ def ingest(*, source: Source, items, now=None) -> IngestReport:
                     report.add(*upsert_item(source=source, item=item, now=now))
                 except DataError as error:
                     report.rejected.append(f"{item.external_id[:200]}: the database refused it ({error})")
-    report.rejected[:0] = rejected
+    report.rejected[:0] = [*rejected, *unstorable]
     return report
+
+
+def _give_jurisdiction(source: Source, document_ids) -> None:
+    """A document that names no jurisdiction takes its source's, for every kind of source: a new one when it is
+    stored, a known one the first time a source with a jurisdiction sees it. One a person set is kept."""
+    if source.jurisdiction_id and document_ids:
+        Document.objects.filter(pk__in=document_ids, jurisdiction__isnull=True).update(
+            jurisdiction_id=source.jurisdiction_id
+        )
 
 
 def _ingest_page(source: Source, rows, now) -> IngestReport:
     report = IngestReport()
     known = _known(source, rows)
+    _give_jurisdiction(source, set(known.values()))
     documents = Document.objects.in_bulk(set(known.values()))
     new_rows, unchanged = [], []
     for row in rows:

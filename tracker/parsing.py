@@ -359,7 +359,11 @@ def _entry_url(entry, base: str) -> str:
     for href in [*hrefs, entry.get("link")]:
         if url := _http_url(href or "", base):
             return url
-    return _http_url(entry.get("id") or "", base)
+    # A guid is an address only when the feed says it is a permalink (isPermaLink absent or true), and then it must
+    # be absolute: an id such as "b1" made absolute against the feed's address is a page that does not exist.
+    if entry.get("guidislink"):
+        return _http_url(entry.get("id") or "", "")
+    return ""
 
 
 def _authors(element) -> tuple[str, ...]:
@@ -373,10 +377,13 @@ def _authors(element) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _feed_item(entry, base: str, feed_authors: tuple[str, ...]) -> ParsedItem | None:
+def _feed_item(entry, base: str, feed_authors: tuple[str, ...]) -> ParsedItem:
     url = _entry_url(entry, base)
     if not url:
-        return None
+        link = (entry.get("link") or "").strip()
+        if link:
+            raise BadItem(f"its address {link[:200]!r} is not an http or https URL")
+        raise BadItem("it has no http or https address")
     extra = {}
     external_id = one_line(entry.get("id") or "") or url
     if match := _ARXIV_VERSIONED.match(external_id):
@@ -460,7 +467,13 @@ def _parse_feed(content: bytes, *, url: str, content_type: str, charset: str | N
         entries = entries[: len(_CLOSED_ENTRY.findall(content))]
     _refuse_error_entries(entries)
     feed_authors = _authors(data.feed)
-    items = [item for entry in entries if (item := _feed_item(entry, url, feed_authors))]
+    items, rejected = [], []
+    for entry in entries:
+        try:
+            items.append(_feed_item(entry, url, feed_authors))
+        except BadItem as error:
+            name = one_line(entry.get("id") or "") or one_line(entry.get("title") or "") or "an entry"
+            rejected.append(f"{name[:200]}: {error}")
     if not items:
         if entries:
             raise ParseError(f"none of the feed's {len(entries)} entries has a usable link" + _because(problem))
@@ -468,7 +481,7 @@ def _parse_feed(content: bytes, *, url: str, content_type: str, charset: str | N
             raise ParseError(f"the feed reports an error: {one_line(str(error))}")
         if problem and not isinstance(problem, _HARMLESS_BOZO):
             raise ParseError("malformed feed with no usable entries" + _because(problem))
-    return ParseResult(items=items, title=one_line(_feed_text(data.feed.get("title_detail"))))
+    return ParseResult(items=items, title=one_line(_feed_text(data.feed.get("title_detail"))), rejected=tuple(rejected))
 
 
 def _wide_encoding(data) -> bool:

@@ -65,8 +65,7 @@ def pull_source(*, source: Source, now=None, final_attempt: bool = True) -> tupl
                 run.status = FetchRun.Status.NOT_MODIFIED
                 break
             run.items_seen += len(parsed.items) + len(parsed.rejected)
-            report.rejected += parsed.rejected
-            report.merge(ingest(source=source, items=parsed.items, now=now))
+            report.merge(ingest(source=source, items=parsed.items, rejected=parsed.rejected, now=now))
         else:
             run.status = FetchRun.Status.OK
     except Exception as error:

@@ -43,3 +43,18 @@ def manual_source(*, kind: str, url: str | None = None) -> Source:
         defaults={"name": f"Local files ({SourceKind(kind).label})", "active": False},
     )
     return source
+
+
+def sample_source(*, name: str, kind: str, jurisdiction: str = "") -> Source:
+    """The inactive source a bundled sample file is filed under, with the jurisdiction (a code) of the publisher it
+    stands for, so its documents are found by jurisdiction like pulled ones."""
+    source, _ = Source.objects.get_or_create(
+        kind=kind,
+        url=f"https://localhost/samples/{name}",
+        defaults={
+            "name": f"Sample: {name}"[:200],
+            "active": False,
+            "jurisdiction": Jurisdiction.objects.filter(code=jurisdiction).first() if jurisdiction else None,
+        },
+    )
+    return source

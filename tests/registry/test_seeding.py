@@ -1,6 +1,7 @@
 """Seeding loads the registry idempotently; a changed figure updates its row and leaves history."""
 
 import datetime
+import io
 import textwrap
 
 import pytest
@@ -11,6 +12,7 @@ from registry.history import TIGHTENED, condition_changes
 from registry.models import AIModel, CapabilityThreshold, Instrument
 from registry.seeding import seed_registry
 from tests import factories
+from tests.forms import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +105,7 @@ def test_seeding_twice_changes_nothing(seed_dir):
     report = seed_registry(seed_dir=seed_dir)
     assert not report.changed
     assert CapabilityThreshold.history.count() + Instrument.history.count() == history_rows
-    out = __import__("io").StringIO()
+    out = io.StringIO()
     call_command("seed_registry", "--seed-dir", str(seed_dir), stdout=out)
     assert "already up to date" in out.getvalue()
 
@@ -134,6 +136,48 @@ def test_seeding_keeps_a_persons_review_decision(seed_dir, reviewer):
     seed_registry(seed_dir=seed_dir)
     unsure.refresh_from_db()
     assert unsure.review_status == "rejected"
+
+
+def test_seeding_keeps_a_threshold_a_person_edited_in_the_admin(seed_dir, admin_client, admin_user):
+    seed_registry(seed_dir=seed_dir)
+    covered = CapabilityThreshold.objects.get(slug="test-bill-covered-model")
+    url = f"/admin/registry/capabilitythreshold/{covered.pk}/change/"
+    data = form_data(admin_client.get(url).content.decode())
+    [index] = [
+        name.split("-")[1]
+        for name, value in data.items()
+        if name.endswith("-metric") and value == ["training_cost_usd"]
+    ]
+    data[f"conditions-{index}-value"] = ["50000000"]
+    assert admin_client.post(url, data).status_code == 302
+
+    out = io.StringIO()
+    call_command("seed_registry", "--seed-dir", str(seed_dir), stdout=out)
+
+    assert out.getvalue().strip() == (
+        "Registry already up to date: conditions: 1 unchanged; instruments: 1 unchanged; jurisdictions: 1 unchanged;"
+        " models: 1 unchanged; thresholds: 1 unchanged; timeline: 2 unchanged; kept 1 threshold edited by a person"
+    )
+    assert covered.conditions_display() == (
+        "more than 10^26 FLOP of training compute AND more than $50 million of training compute cost"
+    )
+    [change] = condition_changes(covered)
+    assert (change.user, change.direction) == (str(admin_user), TIGHTENED)
+
+
+def test_seeding_still_updates_a_threshold_whose_only_change_was_a_review_decision(seed_dir, reviewer):
+    from registry import reviewing
+
+    seed_registry(seed_dir=seed_dir)
+    unsure = CapabilityThreshold.objects.get(slug="test-bill-unsure")
+    reviewing.reject(threshold=unsure, reviewer=reviewer, note="Not in the enacted text.")
+    (seed_dir / "registry.yaml").write_text(REGISTRY.replace("value: 5.0e+8", "value: 6.0e+8"))
+
+    report = seed_registry(seed_dir=seed_dir)
+
+    assert report["conditions updated"] == 1
+    assert "kept" not in report.summary()
+    assert unsure.conditions.get().value == 6e8
 
 
 @pytest.mark.parametrize(

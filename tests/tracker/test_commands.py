@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from registry.models import CapabilityThreshold
 from registry.seeding import seed_registry
 from tests.tracker import factories
-from tracker.models import Document, ProcessStatus, Source
+from tracker.models import Document, FetchRun, ProcessStatus, Source
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +89,38 @@ def test_pull_url_fetches_through_the_safe_fetcher_and_files_it_under_an_inactiv
     assert not source.active
 
 
+UNUSABLE_LINKS = (ROOT / "tests" / "fixtures" / "parsing" / "rss_unusable_links.xml").read_bytes()
+REJECTED = [
+    "  rejected b1: its address 'javascript:alert(1)' is not an http or https URL",
+    "  rejected b2: its address 'ftp://example.org/x' is not an http or https URL",
+]
+
+
+@pytest.mark.usefixtures("allow_private")
+def test_pull_url_leaves_out_items_without_a_web_address_and_counts_them(http_server):
+    http_server.route("/bad.xml", headers={"Content-Type": "application/rss+xml"}, body=UNUSABLE_LINKS)
+
+    output = _run("pull_url", http_server.url("/bad.xml"), "--kind", "rss")
+
+    assert output.splitlines() == [*REJECTED, "3 item(s): documents 1 new, 0 updated, 0 unchanged, 2 rejected"]
+    assert list(Document.objects.values_list("url", flat=True)) == [
+        "https://board.example.org/bulletin/incident-register"
+    ]
+    run = FetchRun.objects.get(source__url=http_server.url("/bad.xml"))
+    assert (run.items_seen, run.documents_new, run.items_rejected) == (3, 1, 2)
+    assert run.rejections.splitlines() == [line.removeprefix("  rejected ") for line in REJECTED]
+
+
+def test_ingest_file_reports_rejected_items_like_pull_url(tmp_path):
+    path = tmp_path / "bad.xml"
+    path.write_bytes(UNUSABLE_LINKS)
+
+    output = _run("ingest_file", str(path), "--kind", "rss")
+
+    assert output.splitlines() == [*REJECTED, "bad.xml: documents 1 new, 0 updated, 0 unchanged, 2 rejected"]
+    assert Document.objects.count() == 1
+
+
 def test_pull_url_refuses_a_private_address_by_default():
     cache.clear()
     with pytest.raises(CommandError, match="refused"):
@@ -120,3 +152,18 @@ def test_load_samples_shows_tagged_documents_and_a_candidate_offline():
     before = Document.objects.count()
     _run("load_samples")
     assert Document.objects.count() == before
+
+
+def test_load_samples_files_each_sample_under_its_publishers_jurisdiction(client):
+    seed_registry()
+    _run("load_samples")
+
+    def titles(code):
+        response = client.get(f"/api/v1/documents/?jurisdiction={code}")
+        assert response.status_code == 200
+        return sorted(document["title"] for document in response.json()["results"])
+
+    assert len(titles("US")) == 3
+    assert titles("US") == sorted(Document.objects.filter(kind="federal_register").values_list("title", flat=True))
+    assert len(titles("GB")) == 3
+    assert titles("EU") == []

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
+from tests import factories as registry_factories
 from tests.tracker import factories
 from tracker.ingesting import NEW, UNCHANGED, UPDATED, canonical_url, ingest, upsert_item
 from tracker.models import Document, Sighting
@@ -130,3 +131,34 @@ def test_an_item_whose_address_is_not_http_is_rejected_and_the_rest_stored(url):
 def test_the_database_refuses_a_document_whose_address_is_not_http():
     with pytest.raises(IntegrityError), transaction.atomic():
         factories.document(first_seen_at=NOW, url="javascript:alert(1)")
+
+
+def test_a_known_document_takes_the_jurisdiction_of_the_first_source_with_one_that_sees_it():
+    us = registry_factories.jurisdiction("US", "United States (federal)")
+    ingest(source=factories.source(), items=[factories.item("notice")])
+    assert Document.objects.get().jurisdiction is None
+
+    ingest(source=factories.source(jurisdiction=us), items=[factories.item("notice")])
+
+    assert Document.objects.get().jurisdiction == us
+
+
+def test_one_item_at_a_time_gives_the_jurisdiction_too():
+    gb = registry_factories.jurisdiction("GB", "United Kingdom")
+    upsert_item(source=factories.source(), item=factories.item("notice"))
+
+    document, outcome = upsert_item(source=factories.source(jurisdiction=gb), item=factories.item("notice"))
+
+    assert outcome == UNCHANGED
+    document.refresh_from_db()
+    assert document.jurisdiction == gb
+
+
+def test_a_jurisdiction_a_person_set_is_kept():
+    eu, us = registry_factories.jurisdiction("EU"), registry_factories.jurisdiction("US", "United States (federal)")
+    ingest(source=factories.source(), items=[factories.item("notice")])
+    Document.objects.update(jurisdiction=eu)
+
+    ingest(source=factories.source(jurisdiction=us), items=[factories.item("notice")])
+
+    assert Document.objects.get().jurisdiction == eu

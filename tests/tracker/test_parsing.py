@@ -646,3 +646,27 @@ def test_every_sample_parses_into_titled_items_with_text(kind, name, count):
         assert item.title
         assert 150 <= len(item.text.split()) <= 400
         assert not item.needs_ocr
+
+
+def test_a_feed_item_without_a_web_address_is_rejected_with_its_reason():
+    result = parse_fixture("rss", "rss_unusable_links.xml")
+
+    assert [(item.external_id, item.url) for item in result.items] == [
+        ("b0", "https://board.example.org/bulletin/incident-register")
+    ]
+    assert result.rejected == (
+        "b1: its address 'javascript:alert(1)' is not an http or https URL",
+        "b2: its address 'ftp://example.org/x' is not an http or https URL",
+    )
+
+
+def test_a_guid_is_an_address_only_when_it_is_an_absolute_permalink():
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Guids</title>
+    <item><title>Permalink</title><guid>https://board.example.org/notes/permalink</guid></item>
+    <item><title>Not a permalink</title><guid isPermaLink="false">https://board.example.org/notes/other</guid></item>
+    </channel></rss>"""
+
+    result = parse("rss", feed, url=FEED_URL)
+
+    assert [item.url for item in result.items] == ["https://board.example.org/notes/permalink"]
+    assert result.rejected == ("https://board.example.org/notes/other: it has no http or https address",)

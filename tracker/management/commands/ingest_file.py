@@ -7,13 +7,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tracker import processing
 from tracker.ingesting import ingest
-from tracker.models import SourceKind
+from tracker.models import Source, SourceKind
 from tracker.parsing import ParseError, parse
 from tracker.sources import manual_source
 
 
-def ingest_file(*, path: Path, kind: str, url: str | None = None):
-    """Parse and ingest a file; returns the ingest report. Raises CommandError when the file is unusable."""
+def ingest_file(*, path: Path, kind: str, url: str | None = None, source: Source | None = None):
+    """Parse and ingest a file, filed under `source` (by default the local files of its kind); returns the ingest
+    report. Raises CommandError when the file is unusable."""
     if kind in (SourceKind.HTML, SourceKind.PDF) and not url:
         # The file is the document, and a document is stored under an http(s) address, never a local path.
         raise CommandError(f"a {kind} file needs --url, the http or https address it was published at")
@@ -28,7 +29,7 @@ def ingest_file(*, path: Path, kind: str, url: str | None = None):
         parsed = parse(kind, content, url=url or path.resolve().as_uri())
     except ParseError as error:
         raise CommandError(f"{path}: {error}") from None
-    report = ingest(source=manual_source(kind=kind), items=parsed.items)
+    report = ingest(source=source or manual_source(kind=kind), items=parsed.items, rejected=parsed.rejected)
     processing.process_now(document_ids=report.to_process)
     return report
 
@@ -45,4 +46,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, kind, url=None, **options):
         report = ingest_file(path=path, kind=kind, url=url)
+        for line in report.rejection_lines():
+            self.stdout.write(line)
         self.stdout.write(f"{path.name}: documents {report.summary()}")

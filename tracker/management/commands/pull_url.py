@@ -21,4 +21,6 @@ class Command(BaseCommand):
         except pulling.PullFailed as failure:
             raise CommandError(failure.message) from None
         processing.process_now(document_ids=report.to_process)
+        for line in report.rejection_lines():
+            self.stdout.write(line)
         self.stdout.write(f"{run.items_seen} item(s): documents {report.summary()}")
