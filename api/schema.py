@@ -9,7 +9,7 @@ from rest_framework import permissions
 ERRORS = {
     "400": "Invalid parameters or body: the message says which and why.",
     "401": "Credentials were given but are wrong, expired or revoked.",
-    "403": "Not allowed: writes and review need a staff user (review also its permission).",
+    "403": "Not allowed: writes, review and sources need a staff user with the matching permission.",
     "404": "No such object, or not visible to you.",
     "405": "Method not allowed on this path.",
     "429": "Too many requests: wait for the number of seconds in Retry-After.",

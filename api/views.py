@@ -39,6 +39,18 @@ def is_staff(request) -> bool:
     return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
+def staff_with(*perms: str) -> type[permissions.BasePermission]:
+    """Staff holding these model permissions, as the admin asks of them: being staff alone is not enough."""
+
+    class StaffWithPermissions(permissions.BasePermission):
+        message = f"Needs a staff user with the permissions {', '.join(perms)}."
+
+        def has_permission(self, request, view):
+            return is_staff(request) and request.user.has_perms(perms)
+
+    return StaffWithPermissions
+
+
 class StaffWrites(permissions.BasePermission):
     """Anyone reads; only staff write."""
 
@@ -316,7 +328,11 @@ class DocumentViewSet(ReadOnlyViewSet):
         return self._paginator
 
     @extend_schema(request=s.TagCorrectionSerializer, responses={200: s.DocumentDetailSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[staff_with("tracker.add_documenttag", "tracker.change_documenttag")],
+    )
     def tags(self, request, pk=None):
         """Correct a tag (staff): the correction wins over the tagger and survives re-tagging."""
         body = s.TagCorrectionSerializer(data=request.data)
@@ -335,7 +351,7 @@ class DocumentViewSet(ReadOnlyViewSet):
 class SourceViewSet(ReadOnlyViewSet):
     """Where documents come from, with their health (staff only)."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [staff_with("tracker.view_source")]
     queryset = Source.objects.select_related("jurisdiction")
     serializer_class = s.SourceSerializer
     filterset_fields = ["kind", "active"]
