@@ -20,11 +20,10 @@ from api import serializers as s
 from api.filters import AIModelFilter, DocumentFilter, FilterBackend, InstrumentFilter, OrderingFilter, ThresholdFilter
 from api.renderers import JSONRenderer
 from api.throttling import SignUpThrottle
-from registry import reviewing
+from registry import history, reviewing
 from registry.evaluation import evaluate
 from registry.exporting import registry_export
 from registry.forecasting import FRONTIER_TOP, forecast
-from registry.history import condition_changes
 from registry.models import AIModel, CapabilityThreshold, Challenge, Instrument, Jurisdiction, ThresholdCondition
 from registry.vocabulary import ReviewStatus
 from tracker.digests.subscriptions import CannotSendNow, request_subscription
@@ -195,33 +194,9 @@ class ThresholdViewSet(ReadOnlyViewSet):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True)
     def history(self, request, pk=None):
-        """Who changed what and when; condition changes say whether they tightened or loosened the threshold."""
-        threshold = self.get_object()
-        records = list(threshold.history.select_related("history_user").order_by("history_date", "history_id"))
-        changes = []
-        for previous, record in zip([None, *records], records, strict=False):
-            delta = record.diff_against(previous).changes if previous else []
-            changes.append(
-                {
-                    "date": record.history_date,
-                    "user": str(record.history_user) if record.history_user else None,
-                    "type": record.get_history_type_display(),
-                    "reason": record.history_change_reason,
-                    "fields": {c.field: {"before": c.old, "after": c.new} for c in delta if c.field != "updated_at"},
-                }
-            )
-        conditions = [
-            {
-                "date": c.when,
-                "user": c.user,
-                "reason": c.reason,
-                "before": c.before,
-                "after": c.after,
-                "effect": c.direction,
-            }
-            for c in condition_changes(threshold)
-        ]
-        return Response({"threshold": threshold.slug, "changes": changes, "condition_changes": conditions})
+        """What changed and when; condition changes say whether they tightened or loosened the threshold. Staff
+        also see who made each change, why, and the fields only they see (notes, review)."""
+        return Response(history.threshold_history(self.get_object(), full=is_staff(request)))
 
     def _review(self, request, decide, **extra):
         body = s.ReviewSerializer(data=request.data)
