@@ -68,6 +68,7 @@ def _limit_strings(parameter):
 
 def _existing_values(result):
     """Values that must name a row: their current list, so a client (and schemathesis) knows what is accepted."""
+    from api.serializers import MAX_FINDINGS
     from registry.models import AIModel, CapabilityThreshold, Jurisdiction
     from registry.vocabulary import Domain
 
@@ -90,6 +91,7 @@ def _existing_values(result):
                 findings_schema = properties["capability_findings"]
                 findings_schema["properties"] = {key: {"type": "boolean"} for key in findings}
                 findings_schema["additionalProperties"] = False
+                findings_schema["maxProperties"] = MAX_FINDINGS
         if name.startswith("Subscription") and "jurisdictions" in properties:
             _only(properties["jurisdictions"].get("items"), jurisdictions)
     evaluate_get = result.get("paths", {}).get("/api/v1/evaluate/", {}).get("get", {})
