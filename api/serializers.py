@@ -289,7 +289,9 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class MentionSerializer(serializers.ModelSerializer):
-    threshold = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    threshold = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="Null when unlinked, or hidden from you."
+    )
 
     class Meta:
         model = ThresholdMention

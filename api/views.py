@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, pagination, permissions, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, renderer_classes
 from rest_framework.filters import SearchFilter
@@ -110,7 +110,8 @@ class ApiViewMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.query_params.get("format") == "":
-            raise exceptions.ValidationError({"format": "Give json or csv, or leave the parameter out."})
+            formats = " or ".join(r.format for r in self.renderer_classes if r.format != "api")
+            raise exceptions.ValidationError({"format": f"Give {formats}, or leave the parameter out."})
         for key, values in request.query_params.lists():
             for value in [key, *values]:
                 if "\x00" in value:
@@ -388,8 +389,12 @@ class ExportView(ApiViewMixin, APIView):
     """The whole registry in one JSON document: instruments with thresholds and conditions, and models."""
 
     permission_classes = [permissions.AllowAny]
+    renderer_classes = [JSONRenderer]  # as CSV it was one row of three cells holding the whole registry
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["json"], description="JSON only; any other is a 404.")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         return Response(registry_export(thresholds=CapabilityThreshold.objects.visible_to(request.user)))
 
