@@ -38,14 +38,17 @@ def is_staff(request) -> bool:
     return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
-def staff_with(*perms: str) -> type[permissions.BasePermission]:
+def is_staff_with(request, *perms: str) -> bool:
     """Staff holding these model permissions, as the admin asks of them: being staff alone is not enough."""
+    return is_staff(request) and request.user.has_perms(perms)
 
+
+def staff_with(*perms: str) -> type[permissions.BasePermission]:
     class StaffWithPermissions(permissions.BasePermission):
         message = f"Needs a staff user with the permissions {', '.join(perms)}."
 
         def has_permission(self, request, view):
-            return is_staff(request) and request.user.has_perms(perms)
+            return is_staff_with(request, *perms)
 
     return StaffWithPermissions
 
@@ -196,8 +199,10 @@ class ThresholdViewSet(ReadOnlyViewSet):
     @action(detail=True)
     def history(self, request, pk=None):
         """What changed and when; condition changes say whether they tightened or loosened the threshold. Staff
-        also see who made each change, why, and the fields only they see (notes, review)."""
-        return Response(history.threshold_history(self.get_object(), full=is_staff(request)))
+        who may view thresholds in the admin also see who made each change, why, and the fields only they see (notes,
+        review)."""
+        full = is_staff_with(request, "registry.view_capabilitythreshold")
+        return Response(history.threshold_history(self.get_object(), full=full))
 
     def _review(self, request, decide, **extra):
         body = s.ReviewSerializer(data=request.data)

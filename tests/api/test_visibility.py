@@ -4,6 +4,7 @@ threshold in review exists by asking about its slug."""
 import datetime
 
 import pytest
+from rest_framework.test import APIClient
 
 from registry import reviewing
 from tests import factories
@@ -147,3 +148,13 @@ def test_staff_see_the_whole_history_with_challenges_by_code(staff_api, reviewed
     assert ("reviewer", "review_note", "Staff only: checked") in changed
     assert [after for _, name, after in changed if name == "challenges"] == [["alignment"]]
     assert body["condition_changes"][0]["user"] == "editor"
+
+
+def test_staff_without_the_threshold_view_permission_see_the_public_history(reviewed_history, django_user_model):
+    clerk = django_user_model.objects.create_user("clerk", password="pw-clerk-1", is_staff=True)
+    client = APIClient()
+    client.force_authenticate(clerk)
+    response = client.get(f"/api/v1/thresholds/{reviewed_history.pk}/history/")
+    assert response.status_code == 200
+    assert "Staff only" not in response.content.decode()
+    assert {change["user"] for change in response.json()["changes"]} == {None}
