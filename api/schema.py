@@ -9,7 +9,7 @@ from rest_framework import permissions
 ERRORS = {
     "400": "Invalid parameters or body: the message says which and why.",
     "401": "Credentials were given but are wrong, expired or revoked.",
-    "403": "Not allowed: writes and review need a staff user (review also its permission).",
+    "403": "Not allowed: writes, review and sources need a staff user with the matching permission.",
     "404": "No such object, or not visible to you.",
     "405": "Method not allowed on this path.",
     "429": "Too many requests: wait for the number of seconds in Retry-After.",
@@ -68,6 +68,7 @@ def _limit_strings(parameter):
 
 def _existing_values(result):
     """Values that must name a row: their current list, so a client (and schemathesis) knows what is accepted."""
+    from api.serializers import MAX_FINDINGS
     from registry.models import AIModel, CapabilityThreshold, Jurisdiction
     from registry.vocabulary import Domain
 
@@ -90,6 +91,7 @@ def _existing_values(result):
                 findings_schema = properties["capability_findings"]
                 findings_schema["properties"] = {key: {"type": "boolean"} for key in findings}
                 findings_schema["additionalProperties"] = False
+                findings_schema["maxProperties"] = MAX_FINDINGS
         if name.startswith("Subscription") and "jurisdictions" in properties:
             _only(properties["jurisdictions"].get("items"), jurisdictions)
     evaluate_get = result.get("paths", {}).get("/api/v1/evaluate/", {}).get("get", {})

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, pagination, permissions, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, renderer_classes
 from rest_framework.filters import SearchFilter
@@ -20,11 +20,10 @@ from api import serializers as s
 from api.filters import AIModelFilter, DocumentFilter, FilterBackend, InstrumentFilter, OrderingFilter, ThresholdFilter
 from api.renderers import JSONRenderer
 from api.throttling import SignUpThrottle
-from registry import reviewing
+from registry import history, reviewing
 from registry.evaluation import evaluate
 from registry.exporting import registry_export
 from registry.forecasting import FRONTIER_TOP, forecast
-from registry.history import condition_changes
 from registry.models import AIModel, CapabilityThreshold, Challenge, Instrument, Jurisdiction, ThresholdCondition
 from registry.vocabulary import ReviewStatus
 from tracker.digests.subscriptions import CannotSendNow, request_subscription
@@ -37,6 +36,21 @@ CSV_ROW_LIMIT = 50_000
 
 def is_staff(request) -> bool:
     return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+
+
+def is_staff_with(request, *perms: str) -> bool:
+    """Staff holding these model permissions, as the admin asks of them: being staff alone is not enough."""
+    return is_staff(request) and request.user.has_perms(perms)
+
+
+def staff_with(*perms: str) -> type[permissions.BasePermission]:
+    class StaffWithPermissions(permissions.BasePermission):
+        message = f"Needs a staff user with the permissions {', '.join(perms)}."
+
+        def has_permission(self, request, view):
+            return is_staff_with(request, *perms)
+
+    return StaffWithPermissions
 
 
 class StaffWrites(permissions.BasePermission):
@@ -99,7 +113,8 @@ class ApiViewMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.query_params.get("format") == "":
-            raise exceptions.ValidationError({"format": "Give json or csv, or leave the parameter out."})
+            formats = " or ".join(r.format for r in self.renderer_classes if r.format != "api")
+            raise exceptions.ValidationError({"format": f"Give {formats}, or leave the parameter out."})
         for key, values in request.query_params.lists():
             for value in [key, *values]:
                 if "\x00" in value:
@@ -183,33 +198,11 @@ class ThresholdViewSet(ReadOnlyViewSet):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(detail=True)
     def history(self, request, pk=None):
-        """Who changed what and when; condition changes say whether they tightened or loosened the threshold."""
-        threshold = self.get_object()
-        records = list(threshold.history.select_related("history_user").order_by("history_date", "history_id"))
-        changes = []
-        for previous, record in zip([None, *records], records, strict=False):
-            delta = record.diff_against(previous).changes if previous else []
-            changes.append(
-                {
-                    "date": record.history_date,
-                    "user": str(record.history_user) if record.history_user else None,
-                    "type": record.get_history_type_display(),
-                    "reason": record.history_change_reason,
-                    "fields": {c.field: {"before": c.old, "after": c.new} for c in delta if c.field != "updated_at"},
-                }
-            )
-        conditions = [
-            {
-                "date": c.when,
-                "user": c.user,
-                "reason": c.reason,
-                "before": c.before,
-                "after": c.after,
-                "effect": c.direction,
-            }
-            for c in condition_changes(threshold)
-        ]
-        return Response({"threshold": threshold.slug, "changes": changes, "condition_changes": conditions})
+        """What changed and when; condition changes say whether they tightened or loosened the threshold. Staff
+        who may view thresholds in the admin also see who made each change, why, and the fields only they see (notes,
+        review)."""
+        full = is_staff_with(request, "registry.view_capabilitythreshold")
+        return Response(history.threshold_history(self.get_object(), full=full))
 
     def _review(self, request, decide, **extra):
         body = s.ReviewSerializer(data=request.data)
@@ -316,7 +309,11 @@ class DocumentViewSet(ReadOnlyViewSet):
         return self._paginator
 
     @extend_schema(request=s.TagCorrectionSerializer, responses={200: s.DocumentDetailSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[staff_with("tracker.add_documenttag", "tracker.change_documenttag")],
+    )
     def tags(self, request, pk=None):
         """Correct a tag (staff): the correction wins over the tagger and survives re-tagging."""
         body = s.TagCorrectionSerializer(data=request.data)
@@ -335,7 +332,7 @@ class DocumentViewSet(ReadOnlyViewSet):
 class SourceViewSet(ReadOnlyViewSet):
     """Where documents come from, with their health (staff only)."""
 
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [staff_with("tracker.view_source")]
     queryset = Source.objects.select_related("jurisdiction")
     serializer_class = s.SourceSerializer
     filterset_fields = ["kind", "active"]
@@ -397,8 +394,12 @@ class ExportView(ApiViewMixin, APIView):
     """The whole registry in one JSON document: instruments with thresholds and conditions, and models."""
 
     permission_classes = [permissions.AllowAny]
+    renderer_classes = [JSONRenderer]  # as CSV it was one row of three cells holding the whole registry
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["json"], description="JSON only; any other is a 404.")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         return Response(registry_export(thresholds=CapabilityThreshold.objects.visible_to(request.user)))
 

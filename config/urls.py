@@ -20,3 +20,5 @@ urlpatterns = [
     path("subscriptions/", include("tracker.urls")),
     path("", include("registry.urls")),
 ]
+
+handler400 = "config.views.bad_request"

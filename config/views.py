@@ -1,8 +1,10 @@
-"""Project-wide views: the health check."""
+"""Project-wide views: the health check, and the 400 page (JSON under /api/)."""
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
@@ -36,3 +38,17 @@ def healthz(request):
         {"status": "ok" if healthy else "error", "database": database, "broker": broker},
         status=200 if healthy else 503,
     )
+
+
+def bad_request(request, exception):
+    """Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE or too many parameters before any view runs; under
+    /api/ the answer is JSON like every other API error, and says which limit was passed."""
+    if not request.path.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return JsonResponse({"detail": f"The request body is too large: at most {limit:,} bytes."}, status=413)
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return JsonResponse({"detail": f"Too many parameters: at most {limit:,}."}, status=400)
+    return JsonResponse({"detail": "Bad request."}, status=400)

@@ -1,4 +1,5 @@
-"""A threshold's condition history, each change classed as tightened (more models covered) or loosened."""
+"""A threshold's history: its own changes, and its condition changes classed as tightened (more models covered) or
+loosened. Staff read all of it; anyone else only what the threshold's public JSON shows."""
 
 import datetime
 from collections import defaultdict
@@ -14,6 +15,13 @@ TIGHTENED = "tightened"
 LOOSENED = "loosened"
 CHANGED = "changed"
 UNCHANGED = "unchanged"
+
+# What anyone may read of a threshold's past: the fields its public JSON shows. Notes, origin, confidence, review
+# fields and who changed what are for staff.
+PUBLIC_FIELDS = frozenset(
+    {"instrument", "slug", "name", "domain", "obligations", "challenges", "locator", "source_url"}
+)
+_NOT_CHANGES = frozenset({"created_at", "updated_at"})
 
 # Conditions written within this long of the threshold itself are its first version, not a change.
 _CREATION_WINDOW = datetime.timedelta(minutes=1)
@@ -134,3 +142,52 @@ def condition_changes_between(start: datetime.datetime, end: datetime.datetime) 
         if change:
             changes[record.threshold_id].append(change)
     return dict(changes)
+
+
+def _value(field: str, value):
+    """A many-to-many value is a list of its through rows ({"capabilitythreshold": 1, "challenge": "alignment"}):
+    challenges read as their codes."""
+    if field == "challenges":
+        return sorted(row["challenge"] for row in value or [])
+    return value
+
+
+def threshold_history(threshold, *, full: bool) -> dict:
+    """The threshold's versions and its condition changes, oldest first. Without `full` (for anyone but staff):
+    only public fields, no names or reasons, and no version that changed nothing public (the first aside)."""
+    conditions = [
+        {
+            "date": change.when,
+            "user": change.user if full else None,
+            "reason": change.reason if full else None,
+            "before": change.before,
+            "after": change.after,
+            "effect": change.direction,
+        }
+        for change in condition_changes(threshold)
+    ]
+    return {"threshold": threshold.slug, "changes": _versions(threshold, full), "condition_changes": conditions}
+
+
+def _versions(threshold, full: bool) -> list[dict]:
+    records = list(threshold.history.select_related("history_user").order_by("history_date", "history_id"))
+    changes = []
+    for previous, record in zip([None, *records], records, strict=False):
+        delta = record.diff_against(previous).changes if previous else []
+        fields = {
+            change.field: {"before": _value(change.field, change.old), "after": _value(change.field, change.new)}
+            for change in delta
+            if change.field not in _NOT_CHANGES and (full or change.field in PUBLIC_FIELDS)
+        }
+        if previous and not fields and not full:
+            continue
+        changes.append(
+            {
+                "date": record.history_date,
+                "user": str(record.history_user) if full and record.history_user else None,
+                "type": record.get_history_type_display(),
+                "reason": record.history_change_reason if full else None,
+                "fields": fields,
+            }
+        )
+    return changes

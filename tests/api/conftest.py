@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -26,6 +27,9 @@ def api():
 
 @pytest.fixture
 def staff_api(reviewer):
+    """A reviewer who may also correct tags and see sources, as the admin asks of staff."""
+    codenames = ["add_documenttag", "change_documenttag", "view_source"]
+    reviewer.user_permissions.add(*Permission.objects.filter(content_type__app_label="tracker", codename__in=codenames))
     client = APIClient()
     client.force_authenticate(reviewer)
     return client

@@ -44,6 +44,16 @@ def test_bad_profiles_are_a_400(api, registry, params):
     assert set(response.json()) & {*params, "model", "non_field_errors"}
 
 
+def test_more_than_200_capability_findings_are_one_short_400(api, registry):
+    findings = {f"finding-{i}": True for i in range(5000)}
+    response = api.post("/api/v1/evaluate/", {"capability_findings": findings}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"capability_findings": ["Ensure this field has no more than 200 keys."]}
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    findings_schema = schema["components"]["schemas"]["ProfileRequest"]["properties"]["capability_findings"]
+    assert findings_schema["maxProperties"] == 200
+
+
 def test_unknown_capability_findings_are_refused(api, registry):
     response = api.post("/api/v1/evaluate/", {"capability_findings": {"nonsense": True}}, format="json")
     assert response.status_code == 400

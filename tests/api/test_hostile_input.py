@@ -124,3 +124,24 @@ def test_the_smallest_figure_a_float_holds_is_evaluated(api, registry):
     assert response.status_code == 200
     [eu] = [row for row in response.json()["results"] if row["threshold"] == "eu-compute"]
     assert (eu["result"], eu["margin_oom"]) == ("not_triggered", -348.31)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/evaluate/", "/api/v1/thresholds/{candidate}/reject/"])
+def test_a_body_over_the_upload_limit_is_a_json_413(staff_api, registry, settings, path):
+    body = '{"note": "' + "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + '"}'
+    response = staff_api.post(path.format(candidate=registry["candidate"].pk), body, content_type="application/json")
+    assert (response.status_code, response["Content-Type"]) == (413, "application/json")
+    assert response.json() == {"detail": "The request body is too large: at most 2,621,440 bytes."}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/evaluate/", "/api/v1/thresholds/"])
+def test_too_many_query_parameters_are_a_json_400(api, registry, path):
+    response = api.get(path + "?" + "&".join(f"p{i}=1" for i in range(1500)))
+    assert (response.status_code, response["Content-Type"]) == (400, "application/json")
+    assert response.json() == {"detail": "Too many parameters: at most 1,000."}
+
+
+def test_too_many_form_fields_on_the_site_are_still_a_page(client):
+    response = client.post("/subscriptions/", {f"p{i}": "1" for i in range(1500)})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")

@@ -171,6 +171,21 @@ def test_the_bulk_export_holds_the_whole_registry(api, registry):
     assert body["models"][0]["name"] == "Model A"
 
 
+@pytest.mark.parametrize("format", ["csv", "api"])
+def test_the_export_is_json_only(api, registry, format):
+    response = api.get("/api/v1/export/", {"format": format})
+    assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+    assert api.get("/api/v1/export/", {"format": ""}).json() == {"format": "Give json, or leave the parameter out."}
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    [parameter] = schema["paths"]["/api/v1/export/"]["get"]["parameters"]
+    assert (parameter["name"], parameter["schema"]["enum"]) == ("format", ["json"])
+
+
+def test_the_schema_says_a_mention_may_name_no_threshold(api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    assert schema["components"]["schemas"]["Mention"]["properties"]["threshold"]["nullable"] is True
+
+
 def test_a_threshold_reads_the_same_in_the_export_as_in_the_api(api, registry):
     detail = api.get(f"/api/v1/thresholds/{registry['ca'].pk}/").json()
     exported = api.get("/api/v1/export/").json()

@@ -39,6 +39,20 @@ def test_bad_subscriptions_are_a_400(api):
     assert "challenges" in response.json()
 
 
+@pytest.mark.parametrize("field", ["challenges", "jurisdictions"])
+def test_a_list_of_more_than_50_is_one_short_400(api, field):
+    response = api.post("/api/v1/subscriptions/", {"email": "x@example.com", field: ["x"] * 150_000}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {field: ["Ensure this field has no more than 50 elements."]}
+    assert not Subscriber.objects.exists()
+
+
+def test_the_schema_says_how_long_the_lists_may_be(api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    properties = schema["components"]["schemas"]["SubscriptionRequest"]["properties"]
+    assert (properties["challenges"]["maxItems"], properties["jurisdictions"]["maxItems"]) == (50, 50)
+
+
 def test_subscribing_is_throttled(api, settings, monkeypatch):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     monkeypatch.setattr(SignUpThrottle, "THROTTLE_RATES", {"subscriptions": "2/hour"})

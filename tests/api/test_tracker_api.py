@@ -1,6 +1,7 @@
 """Documents through the API: search, challenge filters, evidence, corrections."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from tests.tracker import factories as tracker_factories
 from tracker.ingesting import upsert_item
@@ -102,6 +103,25 @@ def test_a_document_reads_the_same_in_the_list_as_in_its_detail(staff_api, api, 
 def test_anonymous_users_cannot_correct_tags(api, documents):
     response = api.post(f"/api/v1/documents/{documents[0].pk}/tags/", {"category": "alignment", "labelled": False})
     assert response.status_code in (401, 403)
+
+
+def test_staff_without_the_tag_permissions_cannot_correct_tags(reviewer, documents):
+    # reviewer is staff with registry permissions only: the admin refuses them tags, and so does the API.
+    client = APIClient()
+    client.force_authenticate(reviewer)
+    fraud = documents[1]
+    response = client.post(f"/api/v1/documents/{fraud.pk}/tags/", {"category": "human_misuse", "labelled": False})
+    assert response.status_code == 403
+    assert "tracker.change_documenttag" in response.json()["detail"]
+    assert not DocumentTag.objects.filter(document=fraud, origin="person").exists()
+
+
+def test_staff_without_the_source_permission_cannot_list_sources(reviewer):
+    client = APIClient()
+    client.force_authenticate(reviewer)
+    response = client.get("/api/v1/sources/")
+    assert response.status_code == 403
+    assert "tracker.view_source" in response.json()["detail"]
 
 
 def test_bad_document_filters_are_a_400(api, documents):

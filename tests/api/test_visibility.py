@@ -4,7 +4,9 @@ threshold in review exists by asking about its slug."""
 import datetime
 
 import pytest
+from rest_framework.test import APIClient
 
+from registry import reviewing
 from tests import factories
 from tests.tracker import factories as tracker_factories
 from tracker.models import ThresholdMention
@@ -94,3 +96,65 @@ def test_the_site_shows_approved_thresholds_only(client, unreviewed):
     instrument = client.get(unreviewed["in_review"].instrument.get_absolute_url()).content.decode()
     assert unreviewed["in_review"].name not in instrument
     assert unreviewed["rejected"].name not in instrument
+
+
+@pytest.fixture
+def reviewed_history(registry, reviewer, editor):
+    """A candidate that an editor annotated, a reviewer rejected, sent back and approved; its challenges and a
+    condition changed along the way."""
+    threshold = registry["candidate"]
+    factories.backdate_history(threshold)
+    threshold.instrument = factories.instrument(slug="lab-policy")
+    threshold.notes = "Staff only: the lab disputes the figure"
+    threshold._history_user, threshold._change_reason = editor, "Staff only: after a call with the lab"
+    threshold.save()
+    reviewing.reject(threshold=threshold, reviewer=reviewer, note="Staff only: figure unclear")
+    reviewing.send_back(threshold=threshold, reviewer=reviewer, note="Staff only: second look")
+    threshold.challenges.set(["alignment"])
+    condition = threshold.conditions.get()
+    condition.value = 1e24
+    condition._history_user = editor
+    condition.save()
+    reviewing.approve(threshold=threshold, reviewer=reviewer, note="Staff only: checked")
+    return threshold
+
+
+def test_anonymous_history_shows_only_what_the_threshold_shows(api, reviewed_history, reviewer, editor):
+    response = api.get(f"/api/v1/thresholds/{reviewed_history.pk}/history/")
+    assert response.status_code == 200
+    body = response.json()
+    text = response.content.decode()
+    for secret in ("Staff only", "reviewer", "editor", "rejected", "in_review", "capabilitythreshold"):
+        assert secret not in text
+    assert {change["user"] for change in body["changes"] + body["condition_changes"]} == {None}
+    changed = {name: field for change in body["changes"] for name, field in change["fields"].items()}
+    assert set(changed) == {"instrument", "challenges"}
+    assert changed["challenges"] == {"before": [], "after": ["alignment"]}
+    [condition] = body["condition_changes"]
+    assert (condition["after"], condition["effect"], condition["reason"]) == (
+        "more than 10^24 FLOP of training compute",
+        "tightened",
+        None,
+    )
+
+
+def test_staff_see_the_whole_history_with_challenges_by_code(staff_api, reviewed_history):
+    body = staff_api.get(f"/api/v1/thresholds/{reviewed_history.pk}/history/").json()
+    changed = [
+        (change["user"], name, field["after"]) for change in body["changes"] for name, field in change["fields"].items()
+    ]
+    assert ("editor", "notes", "Staff only: the lab disputes the figure") in changed
+    assert ("reviewer", "review_status", "rejected") in changed
+    assert ("reviewer", "review_note", "Staff only: checked") in changed
+    assert [after for _, name, after in changed if name == "challenges"] == [["alignment"]]
+    assert body["condition_changes"][0]["user"] == "editor"
+
+
+def test_staff_without_the_threshold_view_permission_see_the_public_history(reviewed_history, django_user_model):
+    clerk = django_user_model.objects.create_user("clerk", password="pw-clerk-1", is_staff=True)
+    client = APIClient()
+    client.force_authenticate(clerk)
+    response = client.get(f"/api/v1/thresholds/{reviewed_history.pk}/history/")
+    assert response.status_code == 200
+    assert "Staff only" not in response.content.decode()
+    assert {change["user"] for change in response.json()["changes"]} == {None}
