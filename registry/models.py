@@ -273,9 +273,9 @@ class ThresholdQuerySet(models.QuerySet):
         return self.filter(review_status=ReviewStatus.APPROVED)
 
     def visible_to(self, user):
-        """The thresholds a person may see anywhere (API, export, site, digests, document mentions): staff see
-        every one, anyone else (None too) only approved ones."""
-        if user is not None and user.is_active and user.is_staff:
+        """The thresholds a person may see anywhere (API, export, site, digests, document mentions): staff who may
+        view thresholds in the admin see every one, anyone else (None too) only approved ones."""
+        if user is not None and user.is_active and user.is_staff and user.has_perm("registry.view_capabilitythreshold"):
             return self
         return self.approved()
 

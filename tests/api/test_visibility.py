@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from registry import reviewing
+from registry.models import CapabilityThreshold
 from tests import factories
 from tests.tracker import factories as tracker_factories
 from tracker.models import ThresholdMention
@@ -158,3 +159,10 @@ def test_staff_without_the_threshold_view_permission_see_the_public_history(revi
     assert response.status_code == 200
     assert "Staff only" not in response.content.decode()
     assert {change["user"] for change in response.json()["changes"]} == {None}
+
+
+def test_staff_who_may_not_view_thresholds_see_only_approved_ones(django_user_model):
+    factories.threshold(("training_compute_flop", ">", 1e25), slug="public-one")
+    factories.threshold(("training_compute_flop", ">", 3e25), slug="draft-one", review_status="in_review")
+    clerk = django_user_model.objects.create_user("clerk", password="pw-clerk-1", is_staff=True)
+    assert set(CapabilityThreshold.objects.visible_to(clerk).values_list("slug", flat=True)) == {"public-one"}
