@@ -555,15 +555,29 @@ def _fr_item(document: dict) -> ParsedItem:
         title=title or number,
         text=text or title,
         summary=abstract,
-        published=_from_iso(document.get("publication_date")),
+        published=_fr_date(document),
         extra=extra,
     )
+
+
+def _fr_date(document: dict) -> datetime.datetime | None:
+    """The publication date; one that is there but is no date rejects the item (a fetch time in its place would sort
+    junk as the newest document)."""
+    value = document.get("publication_date")
+    if value in (None, ""):
+        return None
+    published = _from_iso(value)
+    if published is None:
+        raise BadItem(f"publication_date {str(value)[:40]!r} is not a date")
+    return published
 
 
 def _parse_federal_register(content: bytes, *, url: str, content_type: str, charset: str | None) -> ParseResult:
     body = decode(content, content_type=content_type, charset=charset)
     try:
         data = json.loads(body)
+    except RecursionError:
+        raise ParseError("the Federal Register API response is nested too deeply to be a result page") from None
     except ValueError as error:
         if _looks_like_html(content):
             _raise_if_bot_check(body, what="Federal Register API response")

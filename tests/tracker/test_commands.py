@@ -167,3 +167,16 @@ def test_load_samples_files_each_sample_under_its_publishers_jurisdiction(client
     assert titles("US") == sorted(Document.objects.filter(kind="federal_register").values_list("title", flat=True))
     assert len(titles("GB")) == 3
     assert titles("EU") == []
+
+
+def test_ingest_file_reads_no_more_than_the_cap_whatever_size_the_file_reports(settings):
+    settings.TRACKER_FETCH_MAX_BYTES = 4096
+    with pytest.raises(CommandError, match="more than the 4096 bytes allowed"):
+        call_command("ingest_file", "/dev/zero", "--kind", "rss")
+
+
+def test_ingest_file_says_a_json_nested_past_reason_is_not_a_result_page(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(CommandError, match="nested too deeply"):
+        call_command("ingest_file", str(deep), "--kind", "federal_register")

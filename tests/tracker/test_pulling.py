@@ -218,17 +218,19 @@ def test_bad_federal_register_items_are_counted_and_the_good_ones_kept(http_serv
             _fr_result("2026-14", abstract={"text": "an object where text belongs"}),
             _fr_result("2026-15", html_url="javascript:alert(document.cookie)"),
             _fr_result("2026-16", publication_date="9999-12-31T23:00:00-05:00"),
+            _fr_result("2026-17", publication_date="9999-99-99"),
         ],
     }
     http_server.route("/documents.json", headers={"Content-Type": "application/json"}, body=json.dumps(page))
     source = factories.source(name="Bureau notices", kind="federal_register", url=http_server.url("/documents.json"))
     run, _ = pull_source(source=source)
     run.refresh_from_db()
-    assert (run.status, run.items_seen, run.documents_new, run.items_rejected) == ("ok", 6, 3, 3)
+    assert (run.status, run.items_seen, run.documents_new, run.items_rejected) == ("ok", 7, 3, 4)
     assert run.finished_at is not None
     assert run.rejections.splitlines() == [
         "2026-14 (result 4): abstract is a JSON dict, not text",
         "2026-16 (result 6): date value out of range",
+        "2026-17 (result 7): publication_date '9999-99-99' is not a date",
         "2026-15: its address 'javascript:alert(document.cookie)' is not an http or https URL",
     ]
     stored = {d.extra["document_number"]: d for d in Document.objects.all()}
@@ -239,7 +241,7 @@ def test_bad_federal_register_items_are_counted_and_the_good_ones_kept(http_serv
     source.refresh_from_db()
     assert source.consecutive_failures == 0
     page = admin_client.get(reverse("admin:tracker_source_changelist")).content.decode()
-    assert "ok, 3 item(s) rejected in the last run" in page
+    assert "ok, 4 item(s) rejected in the last run" in page
 
 
 def test_an_item_the_database_refuses_is_rejected_and_the_rest_of_the_page_stored(http_server):

@@ -18,13 +18,14 @@ def ingest_file(*, path: Path, kind: str, url: str | None = None, source: Source
     if kind in (SourceKind.HTML, SourceKind.PDF) and not url:
         # The file is the document, and a document is stored under an http(s) address, never a local path.
         raise CommandError(f"a {kind} file needs --url, the http or https address it was published at")
+    limit = settings.TRACKER_FETCH_MAX_BYTES
     try:
-        size = path.stat().st_size
-        if size > settings.TRACKER_FETCH_MAX_BYTES:
-            raise CommandError(f"{path} is {size} bytes, more than the {settings.TRACKER_FETCH_MAX_BYTES} allowed")
-        content = path.read_bytes()
+        with path.open("rb") as file:  # read up to the cap, not by the size it reports (a device reports 0)
+            content = file.read(limit + 1)
     except OSError as error:
         raise CommandError(f"cannot read {path}: {error.strerror}") from None
+    if len(content) > limit:
+        raise CommandError(f"{path} is more than the {limit} bytes allowed (TRACKER_FETCH_MAX_BYTES)")
     try:
         parsed = parse(kind, content, url=url or path.resolve().as_uri())
     except ParseError as error:
