@@ -210,5 +210,4 @@ def test_evaluate_model_refuses_a_finding_it_does_not_know_as_the_api_does(two_l
 def test_an_admin_made_on_another_database_keeps_its_password_apart(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     assert password_file().name != "admin-password.txt"  # the test database is not the embedded default's
-    settings.DATABASES = {"default": {**settings.DATABASES["default"], "NAME": tmp_path / "db.sqlite3"}}
-    assert password_file() == tmp_path / "admin-password.txt"
+    assert password_file(tmp_path / "db.sqlite3") == tmp_path / "admin-password.txt"

@@ -9,13 +9,13 @@ from django.core.management.base import BaseCommand
 from django.utils.text import slugify
 
 
-def password_file():
+def password_file(database_name=None):
     """var/admin-password.txt for the embedded default's database; a file named after any other database, so an admin
     made on PostgreSQL does not overwrite the password of the embedded default's admin."""
-    database = settings.DATABASES["default"]
-    if str(database["NAME"]) == str(settings.VAR_DIR / "db.sqlite3"):
+    name = str(database_name or settings.DATABASES["default"]["NAME"])
+    if name == str(settings.VAR_DIR / "db.sqlite3"):
         return settings.VAR_DIR / "admin-password.txt"
-    return settings.VAR_DIR / f"admin-password-{slugify(str(database['NAME']).rsplit('/', 1)[-1])}.txt"
+    return settings.VAR_DIR / f"admin-password-{slugify(name.rsplit('/', 1)[-1])}.txt"
 
 
 class Command(BaseCommand):
