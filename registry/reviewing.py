@@ -23,12 +23,26 @@ def _decide(threshold: CapabilityThreshold, *, reviewer, status: str, note: str,
         raise PermissionDenied("Only staff with the review permission may approve or reject thresholds.")
     if status != ReviewStatus.IN_REVIEW and threshold.review_status == status:
         raise AlreadyDecided(f"This threshold is already {ReviewStatus(status).label.lower()}.")
+    return _record(
+        threshold,
+        status=status,
+        reviewed_by=reviewer,
+        reviewed_at=timezone.now(),
+        note=note,
+        reason=reason,
+        by=reviewer,
+    )
+
+
+def _record(threshold: CapabilityThreshold, *, status, reviewed_by, reviewed_at, note, reason, by):
+    """The one save that changes a threshold's review state (CapabilityThreshold.save keeps it otherwise); `by` is
+    the history's author, also when this happens outside a request."""
     threshold.review_status = status
-    threshold.reviewed_by = reviewer
-    threshold.reviewed_at = timezone.now()
+    threshold.reviewed_by = reviewed_by
+    threshold.reviewed_at = reviewed_at
     threshold.review_note = note
     threshold._change_reason = reason
-    threshold._history_user = reviewer  # the reviewer, also when the decision is made outside a request
+    threshold._history_user = by
     threshold._deciding = True
     try:
         threshold.save(update_fields=["review_status", "reviewed_by", "reviewed_at", "review_note", "updated_at"])
@@ -58,15 +72,12 @@ def reopen(*, threshold: CapabilityThreshold, editor, reason: str):
     out of public view) until a reviewer approves what it now says. Anyone may do this: it only withholds."""
     if threshold.review_status != ReviewStatus.APPROVED:
         return threshold
-    threshold.review_status = ReviewStatus.IN_REVIEW
-    threshold.reviewed_by = None
-    threshold.reviewed_at = None
-    threshold.review_note = reason
-    threshold._change_reason = "back to review after an edit"
-    threshold._history_user = editor
-    threshold._deciding = True
-    try:
-        threshold.save(update_fields=["review_status", "reviewed_by", "reviewed_at", "review_note", "updated_at"])
-    finally:
-        threshold._deciding = False
-    return threshold
+    return _record(
+        threshold,
+        status=ReviewStatus.IN_REVIEW,
+        reviewed_by=None,
+        reviewed_at=None,
+        note=reason,
+        reason="back to review after an edit",
+        by=editor,
+    )
