@@ -328,6 +328,10 @@ class ReviewSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+class RejectionSerializer(serializers.Serializer):
+    note = serializers.RegexField(r"\S", max_length=2000, help_text="Why it is rejected.")
+
+
 class TagCorrectionSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=ChallengeCode.choices)
     labelled = serializers.BooleanField()

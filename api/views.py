@@ -204,8 +204,8 @@ class ThresholdViewSet(ReadOnlyViewSet):
         full = is_staff_with(request, "registry.view_capabilitythreshold")
         return Response(history.threshold_history(self.get_object(), full=full))
 
-    def _review(self, request, decide, **extra):
-        body = s.ReviewSerializer(data=request.data)
+    def _review(self, request, decide, body_serializer=s.ReviewSerializer, **extra):
+        body = body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         threshold = self.get_object()
         try:
@@ -215,7 +215,7 @@ class ThresholdViewSet(ReadOnlyViewSet):
         except reviewing.AlreadyDecided as error:
             raise Conflict(error.messages[0]) from None
         except reviewing.ValidationError as error:
-            raise exceptions.ValidationError({"detail": error.messages}) from None
+            raise exceptions.ValidationError({"detail": " ".join(error.messages)}) from None
         return Response(self.get_serializer(self.get_queryset().get(pk=threshold.pk)).data)
 
     @extend_schema(request=s.ReviewSerializer, responses={200: s.ThresholdSerializer, 409: ALREADY_DECIDED})
@@ -224,11 +224,11 @@ class ThresholdViewSet(ReadOnlyViewSet):
         """Approve a candidate (staff with the review permission)."""
         return self._review(request, reviewing.approve)
 
-    @extend_schema(request=s.ReviewSerializer, responses={200: s.ThresholdSerializer, 409: ALREADY_DECIDED})
+    @extend_schema(request=s.RejectionSerializer, responses={200: s.ThresholdSerializer, 409: ALREADY_DECIDED})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
     def reject(self, request, pk=None):
         """Reject a threshold with a note saying why (staff with the review permission)."""
-        return self._review(request, reviewing.reject)
+        return self._review(request, reviewing.reject, body_serializer=s.RejectionSerializer)
 
 
 class AIModelViewSet(ReadOnlyViewSet):

@@ -87,8 +87,22 @@ class InForceFilter(admin.SimpleListFilter):
         return queryset
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple_history's pages with ids that are not numbers answered 500 (a ValueError from the query): 404 here."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not str(object_id).isdigit():
+            raise Http404("No such object.")
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not (str(object_id).isdigit() and str(version_id).isdigit()):
+            raise Http404("No such version.")
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
+
 @admin.register(Instrument)
-class InstrumentAdmin(SimpleHistoryAdmin):
+class InstrumentAdmin(HistoryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = [
         "__str__",
@@ -160,7 +174,7 @@ class RejectForm(forms.Form):
 
 
 @admin.register(CapabilityThreshold)
-class CapabilityThresholdAdmin(SimpleHistoryAdmin):
+class CapabilityThresholdAdmin(HistoryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ["name", "instrument", "jurisdiction", "conditions", "review_status", "updated_at"]
     list_filter = [
@@ -221,11 +235,6 @@ class CapabilityThresholdAdmin(SimpleHistoryAdmin):
     def has_review_permission(self, request):
         return reviewing.can_review(request.user)
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if not (str(object_id).isdigit() and str(version_id).isdigit()):
-            raise Http404("No such version.")
-        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
-
     # What an approved threshold says (its figures, instrument, obligations ...) is what a reviewer approved: an edit
     # by anyone without the review permission, through the form or a revert, sends it back to review. Internal notes
     # are not what it says.
@@ -233,21 +242,26 @@ class CapabilityThresholdAdmin(SimpleHistoryAdmin):
         {"notes", "updated_at", "created_at", "origin", "review_status", "reviewed_by", "reviewed_at", "review_note"}
     )
 
-    def _content(self, pk):
+    def _snapshot(self, pk):
         fields = [f.attname for f in CapabilityThreshold._meta.concrete_fields if f.name not in self.UNREVIEWED_FIELDS]
-        return CapabilityThreshold.objects.filter(pk=pk).values(*fields).first()
+        row = CapabilityThreshold.objects.filter(pk=pk).values(*fields).first()
+        links = CapabilityThreshold.challenges.through.objects.filter(capabilitythreshold_id=pk)
+        challenges = sorted(links.values_list("challenge_id", flat=True))
+        conditions = ThresholdCondition.objects.filter(threshold_id=pk)
+        conditions = sorted(conditions.values_list("metric", "operator", "value", "level"))
+        return row, challenges, conditions
 
+    # Compared with the stored row before and after the whole save (the form, its challenges, its conditions), not the
+    # form's initial values: a revert's form starts from the old version, and it saves challenges on its own.
     def save_model(self, request, obj, form, change):
-        # Compared with the stored row, not the form's initial values: a revert's form starts from the old version.
-        before = self._content(obj.pk) if change else None
+        request._threshold_before = self._snapshot(obj.pk) if change else None
         super().save_model(request, obj, form, change)
-        if before is not None and before != self._content(obj.pk):
-            self._reopen_unless_reviewer(request, obj)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if change and ("challenges" in form.changed_data or any(formset.has_changed() for formset in formsets)):
-            self._reopen_unless_reviewer(request, form.instance)
+    def log_change(self, request, obj, message):
+        before = getattr(request, "_threshold_before", None)
+        if before is not None and before[0] is not None and before != self._snapshot(obj.pk):
+            self._reopen_unless_reviewer(request, obj)
+        return super().log_change(request, obj, message)
 
     def _reopen_unless_reviewer(self, request, threshold):
         if not reviewing.can_review(request.user) and threshold.review_status == ReviewStatus.APPROVED:

@@ -9,7 +9,7 @@ from django.db.models import Min
 
 from registry import formatting
 from registry.models import CapabilityThreshold, ThresholdCondition
-from registry.vocabulary import Operator
+from registry.vocabulary import Operator, ReviewStatus
 
 TIGHTENED = "tightened"
 LOOSENED = "loosened"
@@ -171,6 +171,8 @@ def threshold_history(threshold, *, full: bool) -> dict:
 
 def _versions(threshold, full: bool) -> list[dict]:
     records = list(threshold.history.select_related("history_user").order_by("history_date", "history_id"))
+    if not full:  # the public sees what was approved, version to approved version, never a draft between them
+        records = [record for record in records if record.review_status == ReviewStatus.APPROVED]
     changes = []
     for previous, record in zip([None, *records], records, strict=False):
         delta = record.diff_against(previous).changes if previous else []

@@ -54,6 +54,8 @@ def _record(threshold: CapabilityThreshold, *, status, reviewed_by, reviewed_at,
 def approve(*, threshold: CapabilityThreshold, reviewer, note: str = ""):
     if threshold.instrument_id is None:
         raise ValidationError("Assign the instrument that defines this threshold before approving it.")
+    if not threshold.conditions.exists():
+        raise ValidationError("Give the threshold its conditions before approving it.")
     return _decide(threshold, reviewer=reviewer, status=ReviewStatus.APPROVED, note=note, reason="approved")
 
 

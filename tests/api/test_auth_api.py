@@ -87,8 +87,11 @@ def test_staff_without_the_review_permission_cannot_reject(editor, registry):
 
 
 def test_rejecting_needs_a_note(staff_api, registry):
-    response = staff_api.post(f"/api/v1/thresholds/{registry['eu'].pk}/reject/", {"note": ""}, format="json")
-    assert response.status_code == 400
+    for body in ({"note": ""}, {"note": "   "}, {}):
+        response = staff_api.post(f"/api/v1/thresholds/{registry['eu'].pk}/reject/", body, format="json")
+        assert response.status_code == 400 and list(response.json()) == ["note"]
+    schema = staff_api.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]["RejectionRequest"]
+    assert schema["required"] == ["note"]
 
 
 def test_anonymous_writes_are_refused(api, registry):

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -245,3 +246,33 @@ def test_the_instrument_autocomplete_takes_a_nul_without_a_server_error(admin_cl
         {"app_label": "registry", "model_name": "capabilitythreshold", "field_name": "instrument", "term": "\x00"},
     )
     assert response.status_code == 200
+
+
+def test_reverting_with_other_challenges_sends_an_approved_threshold_back_to_review(client, editor):
+    threshold = factories.threshold(("training_compute_flop", ">", 1e25))
+    threshold.challenges.set(["human_misuse"])
+    version = threshold.history.latest().history_id
+    client.force_login(editor)
+    url = reverse("admin:registry_capabilitythreshold_simple_history", args=[threshold.pk, version])
+    assert _post_back(client, url, challenges="alignment").status_code == 302
+    threshold.refresh_from_db()
+    assert threshold.review_status == "in_review"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/registry/capabilitythreshold/abc/history/",
+        "/admin/registry/instrument/abc/history/",
+        "/admin/registry/instrument/abc/history/1/",
+        "/admin/registry/instrument/1/history/abc/",
+    ],
+)
+def test_history_pages_with_ids_that_are_not_numbers_are_404s(admin_client, path):
+    assert admin_client.get(path).status_code == 404
+
+
+def test_a_threshold_without_conditions_cannot_be_approved(reviewer):
+    bare = factories.threshold(review_status="in_review")
+    with pytest.raises(ValidationError, match="Give the threshold its conditions"):
+        reviewing.approve(threshold=bare, reviewer=reviewer)
