@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("subscriptions/", include("tracker.urls")),
+    path("", include("tracker.site.urls")),
     path("", include("registry.urls")),
 ]
 

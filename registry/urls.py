@@ -2,10 +2,13 @@
 
 from django.urls import path
 
-from registry import views
+from config.views import not_built_yet
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("instruments/<slug:slug>/", views.instrument_detail, name="instrument-detail"),
-    path("thresholds/<slug:slug>/", views.threshold_detail, name="threshold-detail"),
+    path("thresholds/", not_built_yet, name="threshold-list"),
+    path("instruments/", not_built_yet, name="instrument-list"),
+    path("evaluate/", not_built_yet, name="evaluator"),
+    path("chart/", not_built_yet, name="chart"),
+    path("changes/", not_built_yet, name="changes"),
+    path("feeds/changes.atom", not_built_yet, name="feed-changes"),
 ]
