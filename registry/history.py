@@ -24,7 +24,7 @@ PUBLIC_FIELDS = frozenset(
 _NOT_CHANGES = frozenset({"created_at", "updated_at"})
 
 # Conditions written within this long of the threshold itself are its first version, not a change.
-_CREATION_WINDOW = datetime.timedelta(minutes=1)
+CREATION_WINDOW = datetime.timedelta(minutes=1)
 
 
 def classify(before: tuple[str, str, float] | None, after: tuple[str, str, float] | None) -> str:
@@ -74,7 +74,7 @@ def _display(record) -> str:
 
 def _change(record, previous, first) -> ConditionChange | None:
     """What one history record of a condition changed; None for its first version or a change of nothing."""
-    if record.history_type == "+" and first and record.history_date <= first + _CREATION_WINDOW:
+    if record.history_type == "+" and first and record.history_date <= first + CREATION_WINDOW:
         return None
     if record.history_type == "~":
         if previous is None or _key(previous) == _key(record):

@@ -268,6 +268,14 @@ class StatusEvent(models.Model):
         return result
 
 
+def sees_unreviewed(user) -> bool:
+    """Whether a person sees thresholds not yet approved and their whole history: active staff who may view
+    thresholds in the admin; being staff alone is not enough."""
+    return bool(
+        user is not None and user.is_active and user.is_staff and user.has_perm("registry.view_capabilitythreshold")
+    )
+
+
 class ThresholdQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(review_status=ReviewStatus.APPROVED)
@@ -275,9 +283,7 @@ class ThresholdQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The thresholds a person may see anywhere (API, export, site, digests, document mentions): staff who may
         view thresholds in the admin see every one, anyone else (None too) only approved ones."""
-        if user is not None and user.is_active and user.is_staff and user.has_perm("registry.view_capabilitythreshold"):
-            return self
-        return self.approved()
+        return self if sees_unreviewed(user) else self.approved()
 
     def awaiting_review(self):
         return self.filter(review_status__in=[ReviewStatus.CANDIDATE, ReviewStatus.IN_REVIEW])

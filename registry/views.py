@@ -1,10 +1,10 @@
-"""The public site's registry pages: thresholds side by side, an instrument, a threshold."""
+"""The public site's registry pages: thresholds side by side."""
 
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 
-from registry.models import CapabilityThreshold, Instrument, ThresholdCondition
+from registry.models import CapabilityThreshold, ThresholdCondition
 from registry.vocabulary import Metric
 
 
@@ -36,17 +36,3 @@ def home(request):
         if rows
     ]
     return render(request, "registry/home.html", {"sections": sections, "today": today})
-
-
-def instrument_detail(request, slug):
-    instrument = get_object_or_404(
-        Instrument.objects.select_related("jurisdiction", "supersedes").prefetch_related("challenges", "timeline"),
-        slug=slug,
-    )
-    thresholds = _visible_thresholds(request).filter(instrument=instrument)
-    return render(request, "registry/instrument.html", {"instrument": instrument, "thresholds": thresholds})
-
-
-def threshold_detail(request, slug):
-    threshold = get_object_or_404(_visible_thresholds(request).prefetch_related("challenges"), slug=slug)
-    return render(request, "registry/threshold.html", {"threshold": threshold})

@@ -201,6 +201,10 @@ class DocumentQuerySet(models.QuerySet):
         labelled = DocumentTag.objects.effective().filter(category=category, labelled=True)
         return self.filter(pk__in=labelled.values("document"))
 
+    def mentioning(self, threshold_ids):
+        """Documents in which a figure was read and linked to one of these thresholds (ThresholdMention)."""
+        return self.filter(pk__in=ThresholdMention.objects.filter(threshold_id__in=threshold_ids).values("document_id"))
+
     def search(self, query: str):
         """Full-text search ranked by relevance on PostgreSQL (title above body); plain matching elsewhere."""
         if connection.vendor == "postgresql":

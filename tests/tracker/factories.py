@@ -3,7 +3,7 @@
 import datetime
 import itertools
 
-from tracker.models import Document, DocumentTag, ProcessStatus, Source, Subscriber
+from tracker.models import Document, DocumentTag, ProcessStatus, Source, Subscriber, ThresholdMention
 from tracker.parsing import ParsedItem
 
 _numbers = itertools.count(1)
@@ -69,3 +69,20 @@ def subscriber(email=None, *, confirmed=True, challenges=(), jurisdictions=(), i
     row.jurisdictions.set(jurisdictions)
     row.instruments.set(instruments)
     return row
+
+
+def mention(
+    *, document, threshold=None, text="more than 10^26 FLOP", metric="training_compute_flop", value=1e26, start=0
+):
+    """A figure read in a document's text at `start`, linked to `threshold` when one is given."""
+    return ThresholdMention.objects.create(
+        document=document,
+        metric=metric,
+        operator="gt",
+        value=value,
+        text=text,
+        start=start,
+        end=start + len(text),
+        sentence=f"Developers of models above {text} must report.",
+        threshold=threshold,
+    )

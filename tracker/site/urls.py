@@ -4,11 +4,12 @@ from django.urls import path
 
 from config.views import not_built_yet
 from registry import views as registry_views
+from tracker.site import registry_pages
 
 urlpatterns = [
     path("", registry_views.home, name="home"),
-    path("thresholds/<slug:slug>/", registry_views.threshold_detail, name="threshold-detail"),
-    path("instruments/<slug:slug>/", registry_views.instrument_detail, name="instrument-detail"),
+    path("thresholds/<slug:slug>/", registry_pages.threshold_detail, name="threshold-detail"),
+    path("instruments/<slug:slug>/", registry_pages.instrument_detail, name="instrument-detail"),
     path("documents/", not_built_yet, name="document-list"),
     path("documents/<int:pk>/", not_built_yet, name="document-detail"),
     path("challenges/", not_built_yet, name="challenges"),
