@@ -164,3 +164,18 @@ def test_its_query_count_does_not_grow_with_thresholds_documents_or_timeline(cli
     with django_assert_max_num_queries(7):
         page = _page(client, act)
     assert page.count("more than $100 million of training compute cost") == 8
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_a_phone_the_page_is_no_wider_than_the_screen(page, live_server):
+    act = factories.instrument(title=f"An act with a {'verylongword' * 8} in its title")
+    for n in range(3):
+        factories.threshold(
+            ("training_compute_flop", ">", 10 ** (24 + n)), ("training_cost_usd", ">", 1e8), instrument_=act
+        )
+    act.change_status("in_force", on=datetime.date(2026, 1, 1), note="Applies from the new year, after a long wait")
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(act.get_absolute_url())
+    assert "more than 10^26 FLOP of training compute" in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.failed == []

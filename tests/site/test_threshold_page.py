@@ -262,3 +262,25 @@ def test_its_query_count_does_not_grow_with_documents_or_figure_changes(client, 
     client.force_login(editor)
     with django_assert_max_num_queries(14):  # and the session, the user and the permissions
         _page(client, threshold)
+
+
+def test_it_leads_to_the_documents_about_its_instruments_other_figures(client):
+    act = factories.instrument(short_name="Frontier Act")
+    page = _page(client, factories.threshold(("training_compute_flop", ">", 1e26), instrument_=act))
+    assert f'<a href="{act.get_absolute_url()}#related-documents">on its page</a>' in page
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_a_phone_the_page_is_no_wider_than_the_screen(page, live_server):
+    act = factories.instrument(short_name="Frontier Act", source_url=f"https://laws.example.org/{'very-long-' * 20}")
+    threshold = factories.threshold(
+        ("training_compute_flop", ">", 1e26), ("developer_revenue_usd", ">", 5e8), instrument_=act
+    )
+    act.change_status("in_force", on=datetime.date(2026, 1, 1), note="Applies from the new year")
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(threshold.get_absolute_url())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("link", name=act.title).click()
+    page.wait_for_selector(f"h1:has-text('{act.title}')")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.failed == []
