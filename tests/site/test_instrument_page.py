@@ -37,8 +37,10 @@ def test_it_shows_kind_issuer_jurisdiction_summary_and_source(client):
 
 
 def test_a_lab_framework_says_it_has_no_jurisdiction(client):
-    framework = factories.instrument(kind="framework", status="voluntary", jurisdiction=None, effective_on=None)
-    assert "None: the issuer’s own framework" in _page(client, framework)
+    framework = factories.instrument(
+        kind="framework", status="voluntary", jurisdiction=None, effective_on=None, issuer="A test lab"
+    )
+    assert "None: issued by A test lab for itself" in _page(client, framework)
 
 
 def test_it_says_whether_it_applies_today(client):

@@ -30,6 +30,14 @@ def test_it_writes_every_condition_with_its_quantity(client):
     )
 
 
+def test_a_lab_frameworks_threshold_says_it_has_no_jurisdiction(client):
+    framework = factories.instrument(
+        kind="framework", status="voluntary", jurisdiction=None, effective_on=None, issuer="A test lab"
+    )
+    page = _page(client, factories.threshold(("training_compute_flop", ">", 1e26), instrument_=framework))
+    assert "None: issued by A test lab for itself" in page
+
+
 def test_it_links_its_instrument_and_names_the_jurisdiction(client):
     act = factories.instrument(title="Frontier Model Act", jurisdiction=factories.jurisdiction("GB", "United Kingdom"))
     page = _page(client, factories.threshold(("training_compute_flop", ">", 1e26), instrument_=act))
