@@ -1,11 +1,19 @@
-"""The public site's registry pages: thresholds side by side, an instrument, a threshold."""
+"""The public site's registry pages: thresholds side by side, instruments, an instrument, a threshold, and what
+changed."""
 
-from django.db.models import Prefetch
+from itertools import groupby
+
+from django import forms
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import Count, F, Prefetch, Q
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from registry.models import CapabilityThreshold, Instrument, ThresholdCondition
-from registry.vocabulary import Metric
+from registry.changes import changes
+from registry.filters import NO_JURISDICTION, InstrumentListFilter, ThresholdTableFilter
+from registry.models import CapabilityThreshold, Instrument, Jurisdiction, ThresholdCondition
+from registry.vocabulary import ChallengeCode, InstrumentKind, InstrumentStatus, Metric
 
 
 def _visible_thresholds(request):
@@ -50,3 +58,175 @@ def instrument_detail(request, slug):
 def threshold_detail(request, slug):
     threshold = get_object_or_404(_visible_thresholds(request).prefetch_related("challenges"), slug=slug)
     return render(request, "registry/threshold.html", {"threshold": threshold})
+
+
+# The list pages: thresholds side by side, instruments by jurisdiction, and what changed.
+
+THRESHOLD_SORTS = {
+    "figure": lambda row: _figure_key(row["threshold"]),
+    "name": lambda row: (row["threshold"].name.casefold(), row["threshold"].slug),
+    "instrument": lambda row: (str(row["threshold"].instrument).casefold(), row["threshold"].name.casefold()),
+    "jurisdiction": lambda row: (_where(row["threshold"].instrument).casefold(), _figure_key(row["threshold"])),
+    "status": lambda row: (not row["in_force"], row["threshold"].instrument.status, _figure_key(row["threshold"])),
+}
+SORT_LABELS = {"figure": "Conditions", "name": "Threshold", "instrument": "Instrument", "jurisdiction": "Jurisdiction"}
+_METRIC_ORDER = {metric: index for index, metric in enumerate(Metric)}
+
+
+def _figure_key(threshold):
+    """By what the first condition measures (in the vocabulary's order), then its figure: compute with compute."""
+    conditions = list(threshold.conditions.all())
+    if not conditions:
+        return (len(_METRIC_ORDER), 0.0, threshold.slug)
+    return (_METRIC_ORDER[Metric(conditions[0].metric)], conditions[0].value, threshold.slug)
+
+
+def _where(instrument) -> str:
+    return instrument.jurisdiction.code if instrument.jurisdiction else instrument.issuer
+
+
+def _asked(query) -> QueryDict:
+    """The query without its empty values: a submitted form names every field, and an empty one filters nothing."""
+    data = query.copy()
+    for key in list(data):
+        values = [value for value in data.getlist(key) if value.strip()]
+        if values:
+            data.setlist(key, values)
+        else:
+            del data[key]
+    return data
+
+
+# The filters' names as the pages' forms label them, for error messages.
+FIELD_LABELS = {
+    "jurisdiction": "Jurisdiction",
+    "metric": "Measures",
+    "status": "Status",
+    "in_force": "In force today",
+    "challenge": "Challenge",
+    "kind": "Kind of instrument",
+    "page": "Page",
+}
+
+
+def _form_errors(form) -> list[str]:
+    return [
+        f"{FIELD_LABELS.get(name, name)}: {message}" if name != "__all__" else message
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+
+
+def _choices_context() -> dict:
+    return {
+        "jurisdictions": Jurisdiction.objects.order_by("code"),
+        "no_jurisdiction": NO_JURISDICTION,
+        "metrics": Metric.choices,
+        "statuses": InstrumentStatus.choices,
+        "kinds": InstrumentKind.choices,
+        "challenges": ChallengeCode.choices,
+    }
+
+
+def threshold_list(request):
+    """Every visible threshold in one table, filtered and sorted by the query (?jurisdiction=EU&sort=-figure)."""
+    asked = _asked(request.GET)
+    sort = asked.get("sort", "figure")
+    filterset = ThresholdTableFilter(asked, queryset=_visible_thresholds(request))
+    errors = (
+        [] if sort.removeprefix("-") in THRESHOLD_SORTS else [f"Cannot sort by {sort[:40]!r}: use the column links."]
+    )
+    if filterset.is_valid() and not errors:
+        rows = [{"threshold": t, "in_force": t.in_force_today} for t in filterset.qs]
+        rows.sort(key=THRESHOLD_SORTS[sort.removeprefix("-")], reverse=sort.startswith("-"))
+    else:
+        errors = _form_errors(filterset.form) + errors
+        rows = []
+    columns = [
+        {
+            "label": label,
+            "sort": key,
+            "next": f"-{key}" if sort == key else key,
+            "aria_sort": "ascending" if sort == key else "descending" if sort == f"-{key}" else "",
+        }
+        for key, label in [*SORT_LABELS.items(), ("status", "Status")]
+    ]
+    context = {
+        "rows": rows,
+        "errors": errors,
+        "asked": asked,
+        "sort": sort,
+        "columns": columns,
+        "today": timezone.localdate(),
+        **_choices_context(),
+    }
+    return render(request, "registry/thresholds.html", context, status=400 if errors else 200)
+
+
+def _key_dates(instrument) -> list[tuple[str, object]]:
+    dates = [
+        ("introduced", instrument.introduced_on),
+        ("adopted", instrument.adopted_on),
+        ("applies from", instrument.effective_on),
+        ("ended", instrument.ended_on),
+    ]
+    return [(label, date) for label, date in dates if date]
+
+
+def instrument_list(request):
+    """Every instrument grouped by jurisdiction (labs' frameworks under "Lab frameworks"), filtered by the query."""
+    asked = _asked(request.GET)
+    visible = CapabilityThreshold.objects.visible_to(request.user)
+    instruments = (
+        Instrument.objects.select_related("jurisdiction")
+        .annotate(threshold_count=Count("thresholds", filter=Q(thresholds__in=visible)))
+        .order_by(F("jurisdiction__code").asc(nulls_last=True), "issuer", "short_name", "title")
+    )
+    filterset = InstrumentListFilter(asked, queryset=instruments)
+    groups = []
+    if filterset.is_valid():
+        for jurisdiction, members in groupby(filterset.qs, key=lambda instrument: instrument.jurisdiction):
+            rows = [{"instrument": i, "standing": i.standing(), "dates": _key_dates(i)} for i in members]
+            groups.append({"jurisdiction": jurisdiction, "rows": rows})
+    errors = _form_errors(filterset.form)
+    context = {"groups": groups, "errors": errors, "asked": asked, **_choices_context()}
+    return render(request, "registry/instruments.html", context, status=400 if errors else 200)
+
+
+class ChangesForm(forms.Form):
+    jurisdiction = forms.ModelChoiceField(
+        Jurisdiction.objects.all(),
+        to_field_name="code",
+        required=False,
+        error_messages={"invalid_choice": "No jurisdiction has this code: pick one from the list."},
+    )
+    challenge = forms.ChoiceField(choices=ChallengeCode.choices, required=False)
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+
+CHANGES_PER_PAGE = 50
+
+
+def change_log(request):
+    """What changed in the registry, newest first, by jurisdiction and challenge, 50 a page."""
+    asked = _asked(request.GET)
+    form = ChangesForm(asked)
+    if not form.is_valid():
+        errors = [
+            f"{form.fields[name].label or name.capitalize()}: {m}" for name, ms in form.errors.items() for m in ms
+        ]
+        context = {"errors": errors, "asked": asked, "page": None, **_choices_context()}
+        return render(request, "registry/changes.html", context, status=400)
+    jurisdiction = form.cleaned_data["jurisdiction"]
+    found = changes(
+        user=request.user,
+        jurisdiction=jurisdiction.code if jurisdiction else None,
+        challenge=form.cleaned_data["challenge"] or None,
+    )
+    paginator = Paginator(found, CHANGES_PER_PAGE)
+    try:
+        page = paginator.page(form.cleaned_data["page"] or 1)
+    except EmptyPage:
+        raise Http404("No such page of changes.") from None
+    context = {"errors": [], "asked": asked, "page": page, "changes": page.object_list, **_choices_context()}
+    return render(request, "registry/changes.html", context)
