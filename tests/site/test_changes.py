@@ -139,3 +139,19 @@ def test_the_number_of_queries_does_not_grow_with_the_changes(client, django_ass
     with django_assert_max_num_queries(14):
         response = client.get(URL, {"jurisdiction": "EU"})
     assert _text(response).count('<li class="change">') == 40
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_a_phone_browser_the_log_fits_the_screen_and_its_filter_narrows_it(page, live_server):
+    misuse = factories.instrument(short_name="Misuse act with a rather long name for a narrow screen")
+    misuse.challenges.add(Challenge.objects.get(code="human_misuse"))
+    misuse.change_status("adopted", on=datetime.date(2025, 9, 29))
+    factories.instrument(short_name="Other act").change_status("adopted", on=datetime.date(2025, 9, 1))
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(URL)
+    assert page.locator("li.change").count() == 2
+    page.select_option("#id_challenge", "human_misuse")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**challenge=human_misuse**")
+    assert page.locator("li.change").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -97,3 +97,11 @@ def test_the_number_of_queries_does_not_grow_with_the_instruments(client, django
     with django_assert_max_num_queries(3):
         response = client.get(URL, {"jurisdiction": "EU", "status": "in_force"})
     assert _text(response).count('<td class="number">1</td>') == 25
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_a_phone_browser_the_instruments_fit_the_screen(page, live_server, registry):
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(URL)
+    assert page.locator("h2").count() == 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from registry.models import Challenge
 from tests import factories
+from tests.site.conftest import elsewhere
 
 pytestmark = pytest.mark.django_db
 URL = reverse("threshold-list")
@@ -161,3 +162,22 @@ def test_the_number_of_queries_does_not_grow_with_the_thresholds(client, django_
     with django_assert_max_num_queries(4):
         response = client.get(URL, {"jurisdiction": "EU", "challenge": "alignment", "sort": "status"})
     assert len(_rows(response)) == 30
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_a_phone_browser_the_filter_form_narrows_the_table_and_nothing_is_wider_than_the_screen(page, live_server):
+    eu = factories.instrument(short_name="EU AI Act", jurisdiction=factories.jurisdiction("EU", "European Union"))
+    ca = factories.instrument(short_name="SB 53", jurisdiction=factories.jurisdiction("US-CA", "California"))
+    factories.threshold(("training_compute_flop", ">", 1e25), instrument_=eu, name="Systemic risk")
+    factories.threshold(("training_compute_flop", ">", 1e26), ("developer_revenue_usd", ">", 5e8), instrument_=ca)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(URL)
+    assert page.locator("tbody tr").count() == 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.select_option("#id_jurisdiction", "EU")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**jurisdiction=EU**")
+    assert page.locator("tbody tr").count() == 1
+    assert "Systemic risk" in page.locator("tbody").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert elsewhere(page, live_server) == []
