@@ -3,10 +3,12 @@
 import uuid
 
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from registry.changes import changes
+from registry.filters import ChangesForm, asked_for, filter_query
 
 FEED_ENTRIES = 50
 # Entry ids are URNs made from each change's key: the same change keeps its id whatever host serves the feed.
@@ -18,11 +20,18 @@ class ChangesFeed(Feed):
     title = "AI Governance Tracker: registry changes"
     subtitle = "Capability thresholds approved, tightened or loosened, and instruments' status changes."
 
-    def link(self):
-        return reverse("changes")
+    def get_object(self, request):
+        """The log's filters (?jurisdiction=US-CA&challenge=human_misuse) narrow the feed as they narrow the page."""
+        form = ChangesForm(asked_for(request.GET))
+        if not form.is_valid():
+            raise Http404("No such feed: " + " ".join(m for ms in form.errors.values() for m in ms))
+        return form.filters()
 
-    def items(self):
-        return changes(user=None)[:FEED_ENTRIES]
+    def link(self, filters):
+        return reverse("changes") + filter_query(filters)
+
+    def items(self, filters):
+        return changes(user=None, **filters)[:FEED_ENTRIES]
 
     def item_title(self, change):
         return f"{change.kind_label}: {change.title}"

@@ -1,9 +1,12 @@
 """The registry's filtering rules, shared by the API's lists and the site's pages: every value is validated, and a
 bad one is an error that says what is wrong."""
 
+from urllib.parse import urlencode
+
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
 
 from registry.models import CapabilityThreshold, Instrument, Jurisdiction, ThresholdCondition
 from registry.vocabulary import ChallengeCode, Domain, InstrumentKind, InstrumentStatus, Metric, ReviewStatus
@@ -133,3 +136,42 @@ class InstrumentListFilter(InstrumentFilter):
 
 class ThresholdTableFilter(ThresholdFilter):
     jurisdiction = _jurisdiction_filter("instrument__jurisdiction")
+
+
+def asked_for(query) -> QueryDict:
+    """The query without its empty values: a submitted form names every field, and an empty one filters nothing."""
+    data = query.copy()
+    for key in list(data):
+        values = [value for value in data.getlist(key) if value.strip()]
+        if values:
+            data.setlist(key, values)
+        else:
+            del data[key]
+    return data
+
+
+class ChangesForm(forms.Form):
+    """The change log's filters, on the site and in its feed."""
+
+    jurisdiction = forms.ModelChoiceField(
+        Jurisdiction.objects.all(),
+        to_field_name="code",
+        required=False,
+        error_messages={"invalid_choice": "No jurisdiction has this code: pick one from the list."},
+    )
+    challenge = forms.ChoiceField(choices=ChallengeCode.choices, required=False)
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+    def filters(self) -> dict:
+        """What registry.changes.changes() takes, from a valid form."""
+        jurisdiction = self.cleaned_data["jurisdiction"]
+        return {
+            "jurisdiction": jurisdiction.code if jurisdiction else None,
+            "challenge": self.cleaned_data["challenge"] or None,
+        }
+
+
+def filter_query(filters: dict) -> str:
+    """The query string ("?jurisdiction=EU") of the filters that have a value; "" when none has."""
+    query = urlencode({name: value for name, value in filters.items() if value})
+    return f"?{query}" if query else ""

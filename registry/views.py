@@ -3,15 +3,22 @@ changed."""
 
 from itertools import groupby
 
-from django import forms
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Count, F, Prefetch, Q
-from django.http import Http404, QueryDict
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 
 from registry.changes import changes
-from registry.filters import NO_JURISDICTION, InstrumentListFilter, ThresholdTableFilter
+from registry.filters import (
+    NO_JURISDICTION,
+    ChangesForm,
+    InstrumentListFilter,
+    ThresholdTableFilter,
+    asked_for,
+    filter_query,
+)
 from registry.models import CapabilityThreshold, Instrument, Jurisdiction, ThresholdCondition
 from registry.vocabulary import ChallengeCode, InstrumentKind, InstrumentStatus, Metric
 
@@ -85,18 +92,6 @@ def _where(instrument) -> str:
     return instrument.jurisdiction.code if instrument.jurisdiction else instrument.issuer
 
 
-def _asked(query) -> QueryDict:
-    """The query without its empty values: a submitted form names every field, and an empty one filters nothing."""
-    data = query.copy()
-    for key in list(data):
-        values = [value for value in data.getlist(key) if value.strip()]
-        if values:
-            data.setlist(key, values)
-        else:
-            del data[key]
-    return data
-
-
 # The filters' names as the pages' forms label them, for error messages.
 FIELD_LABELS = {
     "jurisdiction": "Jurisdiction",
@@ -130,7 +125,7 @@ def _choices_context() -> dict:
 
 def threshold_list(request):
     """Every visible threshold in one table, filtered and sorted by the query (?jurisdiction=EU&sort=-figure)."""
-    asked = _asked(request.GET)
+    asked = asked_for(request.GET)
     sort = asked.get("sort", "figure")
     filterset = ThresholdTableFilter(asked, queryset=_visible_thresholds(request))
     errors = (
@@ -175,7 +170,7 @@ def _key_dates(instrument) -> list[tuple[str, object]]:
 
 def instrument_list(request):
     """Every instrument grouped by jurisdiction (labs' frameworks under "Lab frameworks"), filtered by the query."""
-    asked = _asked(request.GET)
+    asked = asked_for(request.GET)
     visible = CapabilityThreshold.objects.visible_to(request.user)
     instruments = (
         Instrument.objects.select_related("jurisdiction")
@@ -193,40 +188,22 @@ def instrument_list(request):
     return render(request, "registry/instruments.html", context, status=400 if errors else 200)
 
 
-class ChangesForm(forms.Form):
-    jurisdiction = forms.ModelChoiceField(
-        Jurisdiction.objects.all(),
-        to_field_name="code",
-        required=False,
-        error_messages={"invalid_choice": "No jurisdiction has this code: pick one from the list."},
-    )
-    challenge = forms.ChoiceField(choices=ChallengeCode.choices, required=False)
-    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
-
-
 CHANGES_PER_PAGE = 50
 
 
 def change_log(request):
     """What changed in the registry, newest first, by jurisdiction and challenge, 50 a page."""
-    asked = _asked(request.GET)
+    asked = asked_for(request.GET)
     form = ChangesForm(asked)
+    context = {"asked": asked, "errors": [], "page": None, "feed": reverse("feed-changes"), **_choices_context()}
     if not form.is_valid():
-        errors = [
-            f"{form.fields[name].label or name.capitalize()}: {m}" for name, ms in form.errors.items() for m in ms
-        ]
-        context = {"errors": errors, "asked": asked, "page": None, **_choices_context()}
+        context["errors"] = _form_errors(form)
         return render(request, "registry/changes.html", context, status=400)
-    jurisdiction = form.cleaned_data["jurisdiction"]
-    found = changes(
-        user=request.user,
-        jurisdiction=jurisdiction.code if jurisdiction else None,
-        challenge=form.cleaned_data["challenge"] or None,
-    )
-    paginator = Paginator(found, CHANGES_PER_PAGE)
+    paginator = Paginator(changes(user=request.user, **form.filters()), CHANGES_PER_PAGE)
     try:
         page = paginator.page(form.cleaned_data["page"] or 1)
     except EmptyPage:
         raise Http404("No such page of changes.") from None
-    context = {"errors": [], "asked": asked, "page": page, "changes": page.object_list, **_choices_context()}
+    filtered = filter_query(form.filters())
+    context.update(page=page, changes=page.object_list, feed=context["feed"] + filtered, filtered_feed=bool(filtered))
     return render(request, "registry/changes.html", context)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from registry import reviewing
 from registry.changes import changes
-from registry.models import Challenge, ThresholdCondition
+from registry.models import ThresholdCondition
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_the_jurisdiction_filter_keeps_changes_about_that_jurisdiction():
 
 
 def test_a_threshold_with_no_challenge_counts_under_its_instruments():
-    misuse = Challenge.objects.get(code="human_misuse")
+    misuse = factories.challenge("human_misuse")
     law = factories.instrument()
     law.challenges.add(misuse)
     factories.threshold(("training_compute_flop", ">", 1e26), instrument_=law, name="Tagged through its act")

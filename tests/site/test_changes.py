@@ -6,7 +6,6 @@ import feedparser
 import pytest
 from django.urls import reverse
 
-from registry.models import Challenge
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +63,7 @@ def test_the_jurisdiction_filter_keeps_that_jurisdictions_changes(client):
 
 def test_the_challenge_filter_keeps_changes_tagged_with_it(client):
     tagged = factories.instrument(short_name="Misuse act")
-    tagged.challenges.add(Challenge.objects.get(code="human_misuse"))
+    tagged.challenges.add(factories.challenge("human_misuse"))
     tagged.change_status("adopted", on=datetime.date(2025, 9, 29))
     factories.instrument(short_name="Other act").change_status("adopted", on=datetime.date(2025, 9, 1))
     text = _text(client.get(URL, {"challenge": "human_misuse"}))
@@ -144,7 +143,7 @@ def test_the_number_of_queries_does_not_grow_with_the_changes(client, django_ass
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_in_a_phone_browser_the_log_fits_the_screen_and_its_filter_narrows_it(page, live_server):
     misuse = factories.instrument(short_name="Misuse act with a rather long name for a narrow screen")
-    misuse.challenges.add(Challenge.objects.get(code="human_misuse"))
+    misuse.challenges.add(factories.challenge("human_misuse"))
     misuse.change_status("adopted", on=datetime.date(2025, 9, 29))
     factories.instrument(short_name="Other act").change_status("adopted", on=datetime.date(2025, 9, 1))
     page.set_viewport_size({"width": 390, "height": 800})
@@ -155,3 +154,22 @@ def test_in_a_phone_browser_the_log_fits_the_screen_and_its_filter_narrows_it(pa
     page.wait_for_url("**challenge=human_misuse**")
     assert page.locator("li.change").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_filtered_log_links_to_the_feed_of_the_same_changes(client):
+    california = factories.jurisdiction("US-CA", "California")
+    factories.instrument(short_name="SB 53", jurisdiction=california).change_status(
+        "adopted", on=datetime.date(2025, 9, 29)
+    )
+    factories.instrument(short_name="EU act").change_status("adopted", on=datetime.date(2025, 9, 1))
+    body = client.get(URL, {"jurisdiction": "US-CA"}).content.decode()
+    assert (
+        f'<link rel="alternate" type="application/atom+xml" title="Registry changes" href="{FEED}?jurisdiction=US-CA">'
+        in body
+    )
+    feed = feedparser.parse(client.get(FEED, {"jurisdiction": "US-CA"}).content)
+    assert [entry.title for entry in feed.entries] == ["Status: SB 53"]
+
+
+def test_a_feed_asked_for_an_unknown_jurisdiction_is_a_404(client):
+    assert client.get(FEED, {"jurisdiction": "XX"}).status_code == 404

@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from registry.models import Challenge
 from tests import factories
 from tests.site.conftest import elsewhere
 
@@ -98,7 +97,7 @@ def test_the_kind_filter_keeps_instruments_of_that_kind(client, eu_and_californi
 
 def test_the_challenge_filter_keeps_thresholds_tagged_with_it(client, eu_and_california):
     tagged = factories.threshold(("parameters", ">", 1e11), name="Many parameters")
-    tagged.challenges.add(Challenge.objects.get(code="human_misuse"))
+    tagged.challenges.add(factories.challenge("human_misuse"))
     assert _rows(client.get(URL, {"challenge": "human_misuse"})) == ["Many parameters"]
 
 
@@ -158,7 +157,7 @@ def test_the_table_scrolls_in_its_own_labelled_box(client, eu_and_california):
 def test_the_number_of_queries_does_not_grow_with_the_thresholds(client, django_assert_max_num_queries):
     for n in range(30):
         threshold = factories.threshold(("training_compute_flop", ">", 10.0 ** (20 + n % 7)), ("parameters", ">", 1e9))
-        threshold.challenges.add(Challenge.objects.get(code="alignment"))
+        threshold.challenges.add(factories.challenge("alignment"))
     with django_assert_max_num_queries(4):
         response = client.get(URL, {"jurisdiction": "EU", "challenge": "alignment", "sort": "status"})
     assert len(_rows(response)) == 30
