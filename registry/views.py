@@ -80,12 +80,13 @@ SORT_LABELS = {"figure": "Conditions", "name": "Threshold", "instrument": "Instr
 _METRIC_ORDER = {metric: index for index, metric in enumerate(Metric)}
 
 
-def _figure_key(threshold):
+def _figure_key(threshold, descending=False):
     """By what the first condition measures (in the vocabulary's order), then its figure: compute with compute."""
     conditions = list(threshold.conditions.all())
     if not conditions:
         return (len(_METRIC_ORDER), 0.0, threshold.slug)
-    return (_METRIC_ORDER[Metric(conditions[0].metric)], conditions[0].value, threshold.slug)
+    value = -conditions[0].value if descending else conditions[0].value
+    return (_METRIC_ORDER[Metric(conditions[0].metric)], value, threshold.slug)
 
 
 def _where(instrument) -> str:
@@ -133,7 +134,10 @@ def threshold_list(request):
     )
     if filterset.is_valid() and not errors:
         rows = [{"threshold": t, "in_force": t.in_force_today} for t in filterset.qs]
-        rows.sort(key=THRESHOLD_SORTS[sort.removeprefix("-")], reverse=sort.startswith("-"))
+        if sort == "-figure":  # highest figure first, each metric kept together in the vocabulary's order
+            rows.sort(key=lambda row: _figure_key(row["threshold"], descending=True))
+        else:
+            rows.sort(key=THRESHOLD_SORTS[sort.removeprefix("-")], reverse=sort.startswith("-"))
     else:
         errors = _form_errors(filterset.form) + errors
         rows = []

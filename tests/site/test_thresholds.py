@@ -180,3 +180,14 @@ def test_in_a_phone_browser_the_filter_form_narrows_the_table_and_nothing_is_wid
     assert "Systemic risk" in page.locator("tbody").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert elsewhere(page, live_server) == []
+
+
+def test_sorting_by_figure_descending_keeps_each_metric_together(client, eu_and_california):
+    factories.threshold(("training_cost_usd", ">", 1e9), name="Costly run")
+    factories.threshold(("training_cost_usd", ">", 1e8), name="Cheaper run")
+    assert _rows(client.get(URL, {"sort": "-figure"})) == [
+        "Large developer",
+        "Systemic risk",
+        "Costly run",
+        "Cheaper run",
+    ]
