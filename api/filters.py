@@ -12,45 +12,24 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 from rest_framework import filters as drf_filters
 
-from registry.models import AIModel, CapabilityThreshold, Instrument, ThresholdCondition
-from registry.vocabulary import (
-    ChallengeCode,
-    Domain,
-    InstrumentKind,
-    InstrumentStatus,
-    Metric,
-    ReviewStatus,
+from registry.filters import (  # the registry owns its filtering rules; the API's lists use them as they are
+    FigureFilter,
+    FilterSet,
+    InstrumentFilter,
+    ThresholdFilter,
 )
+from registry.models import AIModel
+from registry.vocabulary import ChallengeCode
 from tracker.models import Document, DocumentTag, SourceKind, TagOrigin
 
-MAX_FIGURE = 1e40
-
-
-class StrictBooleanField(forms.CharField):
-    """true/false (or 1/0, yes/no); anything else is an error rather than silently ignored."""
-
-    def to_python(self, value):
-        value = super().to_python(value).strip().lower()
-        if value == "":
-            return None
-        if value in ("true", "1", "yes"):
-            return True
-        if value in ("false", "0", "no"):
-            return False
-        raise forms.ValidationError("Use true or false.")
-
-
-class StrictBooleanFilter(filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-
-class FigureFilter(filters.NumberFilter):
-    field_class = forms.FloatField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", MAX_FIGURE)
-        super().__init__(*args, **kwargs)
+__all__ = [
+    "AIModelFilter",
+    "DocumentFilter",
+    "FilterBackend",
+    "InstrumentFilter",
+    "OrderingFilter",
+    "ThresholdFilter",
+]
 
 
 class UTCDateTimeField(IsoDateTimeField):
@@ -68,17 +47,6 @@ class UTCDateTimeField(IsoDateTimeField):
 
 class UTCDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UTCDateTimeField
-
-
-class FilterSet(filters.FilterSet):
-    """Builds and validates only the filters a request names: copying and validating every filter of a list (a form
-    field each, with its choices) cost a few milliseconds a request, and a filter left out does nothing anyway.
-    The browsable API's filter form asks for all of them."""
-
-    def __init__(self, data=None, *args, all_filters=False, **kwargs):
-        if data is not None and not all_filters:
-            self.base_filters = {name: filter_ for name, filter_ in self.base_filters.items() if name in data}
-        super().__init__(data, *args, **kwargs)
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -115,68 +83,6 @@ class OrderingFilter(drf_filters.OrderingFilter):
         for parameter in parameters:
             parameter["schema"]["pattern"] = rf"^{term}(,{term})*$"
         return parameters
-
-
-class InstrumentFilter(FilterSet):
-    jurisdiction = filters.CharFilter(field_name="jurisdiction__code", max_length=8, help_text="EU, US, US-CA …")
-    kind = filters.MultipleChoiceFilter(choices=InstrumentKind.choices)
-    status = filters.MultipleChoiceFilter(choices=InstrumentStatus.choices)
-    in_force = StrictBooleanFilter(method="filter_in_force", help_text="In force today (derived).")
-    challenge = filters.ChoiceFilter(field_name="challenges", choices=ChallengeCode.choices)
-    effective_after = filters.DateFilter(field_name="effective_on", lookup_expr="gte")
-    effective_before = filters.DateFilter(field_name="effective_on", lookup_expr="lte")
-    adopted_after = filters.DateFilter(field_name="adopted_on", lookup_expr="gte")
-    adopted_before = filters.DateFilter(field_name="adopted_on", lookup_expr="lte")
-
-    class Meta:
-        model = Instrument
-        fields = []
-
-    def filter_in_force(self, queryset, name, value):
-        in_force = Instrument.objects.in_force()
-        return queryset.filter(pk__in=in_force) if value else queryset.exclude(pk__in=in_force)
-
-
-class ThresholdFilter(FilterSet):
-    jurisdiction = filters.CharFilter(field_name="instrument__jurisdiction__code", max_length=8)
-    instrument = filters.CharFilter(field_name="instrument__slug", max_length=120)
-    kind = filters.MultipleChoiceFilter(field_name="instrument__kind", choices=InstrumentKind.choices)
-    status = filters.MultipleChoiceFilter(field_name="instrument__status", choices=InstrumentStatus.choices)
-    in_force = StrictBooleanFilter(method="filter_in_force")
-    challenge = filters.ChoiceFilter(field_name="challenges", choices=ChallengeCode.choices)
-    domain = filters.MultipleChoiceFilter(choices=Domain.choices)
-    review_status = filters.MultipleChoiceFilter(choices=ReviewStatus.choices, help_text="Staff only.")
-    metric = filters.ChoiceFilter(choices=Metric.choices, method="filter_conditions")
-    value__gte = FigureFilter(method="filter_conditions", help_text="With metric: a condition at or above this value.")
-    value__gt = FigureFilter(method="filter_conditions")
-    value__lte = FigureFilter(method="filter_conditions", help_text="With metric: a condition at or below, e.g. 1e25.")
-    value__lt = FigureFilter(method="filter_conditions")
-
-    class Meta:
-        model = CapabilityThreshold
-        fields = []
-
-    def filter_in_force(self, queryset, name, value):
-        return queryset.in_force() if value else queryset.exclude(pk__in=queryset.in_force().values("pk"))
-
-    def filter_conditions(self, queryset, name, value):
-        return queryset  # applied together in filter_queryset: metric and value must hold on the same condition
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        data = self.form.cleaned_data
-        condition = Q(threshold=OuterRef("pk"))
-        if data.get("metric"):
-            condition &= Q(metric=data["metric"])
-        bounds = {
-            key: data[key]
-            for key in ("value__gte", "value__gt", "value__lte", "value__lt")
-            if data.get(key) is not None
-        }
-        if not data.get("metric") and not bounds:
-            return queryset
-        condition &= Q(**bounds)
-        return queryset.filter(Exists(ThresholdCondition.objects.filter(condition)))
 
 
 class AIModelFilter(FilterSet):

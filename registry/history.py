@@ -62,6 +62,8 @@ class ConditionChange:
     before: str | None
     after: str | None
     direction: str
+    threshold_id: int = 0
+    history_id: int = 0  # the condition's history record: stable, one per change
 
 
 def _key(record) -> tuple[str, str, float]:
@@ -91,6 +93,8 @@ def _change(record, previous, first) -> ConditionChange | None:
         before=_display(before) if before else None,
         after=_display(after) if after else None,
         direction=classify(before and _key(before), after and _key(after)),
+        threshold_id=record.threshold_id,
+        history_id=record.history_id,
     )
 
 

@@ -3,12 +3,14 @@
 from django.urls import path
 
 from config.views import not_built_yet
+from registry import views
+from registry.feeds import ChangesFeed
 
 urlpatterns = [
-    path("thresholds/", not_built_yet, name="threshold-list"),
-    path("instruments/", not_built_yet, name="instrument-list"),
+    path("thresholds/", views.threshold_list, name="threshold-list"),
+    path("instruments/", views.instrument_list, name="instrument-list"),
     path("evaluate/", not_built_yet, name="evaluator"),
     path("chart/", not_built_yet, name="chart"),
-    path("changes/", not_built_yet, name="changes"),
-    path("feeds/changes.atom", not_built_yet, name="feed-changes"),
+    path("changes/", views.change_log, name="changes"),
+    path("feeds/changes.atom", ChangesFeed(), name="feed-changes"),
 ]

@@ -5,7 +5,7 @@ import itertools
 
 from django.utils import timezone
 
-from registry.models import CapabilityThreshold, Instrument, Jurisdiction, ThresholdCondition
+from registry.models import CapabilityThreshold, Challenge, Instrument, Jurisdiction, ThresholdCondition
 from registry.vocabulary import Operator, ReviewStatus
 
 _numbers = itertools.count(1)
@@ -66,3 +66,10 @@ def backdate_history(row, days=2):
     earlier = row.history.earliest().history_date - datetime.timedelta(days=days)
     row.history.update(history_date=earlier)
     ThresholdCondition.history.filter(threshold_id=row.pk).update(history_date=earlier)
+
+
+def challenge(code):
+    """One of the three challenges (a migration makes them; a transactional test before this one may have emptied the
+    table)."""
+    Challenge.ensure_all()
+    return Challenge.objects.get(code=code)
