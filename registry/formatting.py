@@ -105,7 +105,9 @@ FIGURE_EXAMPLES = "3e25, 3×10^25, 10^26 or 30,000,000"
 def parse_figure(text: str) -> float:
     """A figure as people type it: 3e25, 3×10^25, 3x10^25, 3*10^25, 10^26, 10²⁶, 30,000,000. A ValueError says what
     is accepted; negative, infinite and not-a-number figures are refused."""
-    raw = str(text).strip()[:80]  # a figure is short: the rest of a long paste is not read
+    raw = str(text).strip()
+    if len(raw) > 80:  # a figure is short; no regular expression runs on a long paste
+        raise ValueError(f"Not a figure: {raw[:40]!r}… is too long. Write it as {FIGURE_EXAMPLES}.")
     cleaned = raw.lower().replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
     cleaned = _SUPERSCRIPT_TAIL.sub(lambda found: "^" + found[1].translate(_SUPERSCRIPTS), cleaned)
     value = None
