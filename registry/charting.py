@@ -91,19 +91,22 @@ def standalone_svg(chart: Chart) -> str:
 class _Drawing:
     def __init__(self, models, lines, fit, element_id):
         self.models, self.lines, self.fit, self.id = models, lines, fit, element_id
+        self.taken = []  # boxes of the text already placed in the plot
         today = datetime.date.today()
         dates = [m.released for m in models] or [today]
         crossings = [line.crossing.expected for line in lines if line.crossing.expected]
-        start = min(dates)
-        end = max([*dates, today])
-        horizon = end + datetime.timedelta(days=round(FURTHEST_YEARS * DAYS_PER_YEAR))
-        end = max([end, *[day for day in crossings if day <= horizon]])
+        start, end = min(dates), max([*dates, today])
+        reach = datetime.timedelta(days=round(FURTHEST_YEARS * DAYS_PER_YEAR))
+        # A crossing a few years either side of the models is drawn; one further off is only in the table.
+        start = min([start, *[day for day in crossings if day >= start - reach / 2]])
+        end = max([end, *[day for day in crossings if day <= end + reach]])
         self.start = datetime.date(start.year, 1, 1)
         self.end = datetime.date(end.year + 1, 1, 1)
         logs = [math.log10(m.training_compute_flop) for m in models]
         logs += [math.log10(line.crossing.value) for line in lines if line.crossing.value > 0]
-        self.low = min([LOWEST, *[math.floor(value) for value in logs]])
-        self.high = max([HIGHEST, *[math.ceil(value) for value in logs]])
+        # Figures far off the frontier would squash it: the axis spans at most 10^15 ... 10^32.
+        self.low = max(15, min([LOWEST, *[math.floor(value) for value in logs]]))
+        self.high = min(32, max([HIGHEST, *[math.ceil(value) for value in logs]]))
 
     def x(self, day: datetime.date) -> float:
         span = (self.end - self.start).days or 1
@@ -114,6 +117,7 @@ class _Drawing:
 
     def svg(self) -> SafeString:
         title, desc = f"{self.id}-title", f"{self.id}-desc"
+        marks = self.crossing_marks()  # first, so that model names keep clear of their dates
         parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" '
             f'aria-labelledby="{title} {desc}" font-family="system-ui, sans-serif" font-size="{FONT}" fill="{INK}">',
@@ -128,7 +132,7 @@ class _Drawing:
             *self.trend(),
             *self.threshold_lines(),
             *self.points(),
-            *self.crossing_marks(),
+            *marks,
             "</svg>",
         ]
         return mark_safe("\n".join(parts))  # every text in it went through escape()
@@ -240,10 +244,12 @@ class _Drawing:
         return [markup for _highlighted, markup in sorted(drawn, key=lambda pair: pair[0])]
 
     def points(self):
-        drawn, taken = [], []
+        drawn, taken = [], self.taken
         # Biggest models are labelled first; a name that would overlap one already written keeps only its <title>.
         for model in sorted(self.models, key=lambda m: -m.training_compute_flop):
             x, y = self.x(model.released), self.y(math.log10(model.training_compute_flop))
+            if not TOP <= y <= BOTTOM:
+                continue
             name = escape(model.name)
             text = ""
             box = (x + 6, y - FONT + 2, x + 6 + CHAR_WIDTH * len(model.name), y + 2)
@@ -270,6 +276,7 @@ class _Drawing:
             if not TOP <= y <= BOTTOM:
                 continue
             when = crossing.expected.strftime("%b %Y")
+            self.taken.append((x - 25, y + 10, x + 25, y + 24))
             marks.append(
                 f'<g class="crossing"><title>The trend crosses {escape(_flop(crossing.value))} around {when} '
                 f"(90% band: {crossing.earliest:%b %Y} to {crossing.latest:%b %Y})</title>"
