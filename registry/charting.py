@@ -140,7 +140,7 @@ class _Drawing:
     def description(self) -> str:
         in_force = sum(line.in_force for line in self.lines)
         text = (
-            f"{len(self.models)} reference models, from {self.start.year} on; {len(self.lines)} compute thresholds "
+            f"{len(self.models)} reference models{self.years()}; {len(self.lines)} compute thresholds "
             f"drawn as horizontal lines, {in_force} of them in force (solid) and the others not (dashed)."
         )
         if self.fit:
@@ -149,6 +149,12 @@ class _Drawing:
                 "holds 90% of frontier models around it. The table under the chart lists every figure."
             )
         return text
+
+    def years(self) -> str:
+        if not self.models:
+            return ""
+        first, last = self.models[0].released.year, self.models[-1].released.year
+        return f" released from {first} to {last}" if first != last else f" released in {first}"
 
     def axes(self):
         plot = [

@@ -35,7 +35,7 @@ def test_the_chart_is_an_svg_with_a_title_and_a_description():
     assert root.tag == f"{SVG}svg"
     assert root.get("role") == "img"
     assert "Training compute" in root.find(f"{SVG}title").text
-    assert "3 reference models" in root.find(f"{SVG}desc").text
+    assert "3 reference models released from 2021 to 2023" in root.find(f"{SVG}desc").text
 
 
 def test_the_standalone_file_declares_itself_as_xml():

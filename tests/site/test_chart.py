@@ -125,3 +125,13 @@ def test_the_chart_draws_a_line_per_compute_threshold_and_fits_a_phone(page, liv
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert errors == [] and failed == []
     assert elsewhere(page, live_server) == []
+
+
+@db
+def test_an_empty_registry_still_draws_the_axes(client):
+    response = client.get("/chart/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "0 reference models; 0 compute thresholds" in body
+    assert "There are too few reference models" in body
+    assert "No compute threshold is in the registry yet." in body
