@@ -94,8 +94,9 @@ class ModelProfile:
             "capability_findings": dict(self.capability_findings),
         }
 
-    def readable(self) -> list[tuple[str, str]]:
-        """What the evaluation went on, for a person: ("Training compute", "3 × 10^25 FLOP") for each known input."""
+    def readable(self, names: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+        """What the evaluation went on, for a person: ("Training compute", "3 × 10^25 FLOP") for each known input.
+        `names` gives a threshold's name for its slug in a capability finding."""
         lines = []
         for name in FIGURES:
             value = getattr(self, name)
@@ -112,7 +113,7 @@ class ModelProfile:
         if self.made_by is not None:
             lines.append(("How it was made", MadeBy(self.made_by).label))
         for key, reached in self.capability_findings.items():
-            label = Domain(key).label if key in Domain.values else key
+            label = Domain(key).label if key in Domain.values else (names or {}).get(key, key)
             lines.append((f"Capability finding: {label}", "reached" if reached else "ruled out"))
         return lines
 

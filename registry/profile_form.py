@@ -4,8 +4,8 @@ from django import forms
 
 from registry.evaluation import ModelProfile, ProfileError, build_profile
 from registry.formatting import FIGURE_EXAMPLES, parse_figure
-from registry.models import AIModel
-from registry.vocabulary import Domain, MadeBy
+from registry.models import AIModel, CapabilityThreshold
+from registry.vocabulary import Domain, MadeBy, Metric
 
 MAX_FIGURE = 1e40  # as the API: no model's figure comes near it
 
@@ -30,7 +30,8 @@ class FigureField(forms.CharField):
         return figure
 
 
-FINDINGS = (("", "Not known"), ("reached", "Reached"), ("not_reached", "Ruled out by evaluations"))
+# A domain can only be ruled out as a whole; a level reached is a threshold's own (and implies the lower ones).
+RULED_OUT = (("", "Not known"), ("not_reached", "Ruled out by evaluations"))
 YES_NO = (("", "Not known"), ("yes", "Yes"), ("no", "No"))
 
 
@@ -70,8 +71,22 @@ class ProfileForm(forms.Form):
         self.fields["original_model"].choices = names
         for domain in Domain:
             self.fields[f"finding_{domain.value}"] = forms.ChoiceField(
-                choices=FINDINGS, required=False, label=domain.label
+                choices=RULED_OUT, required=False, label=domain.label
             )
+        levels = (
+            CapabilityThreshold.objects.for_evaluation()
+            .filter(conditions__metric=Metric.CAPABILITY_LEVEL)
+            .order_by("instrument__short_name", "instrument__title", "name")
+            .values_list("slug", "instrument__short_name", "instrument__title", "name")
+            .distinct()
+        )
+        self.fields["reached"] = forms.MultipleChoiceField(
+            choices=[(slug, f"{short or title}: {name}") for slug, short, title, name in levels],
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            label="Capability levels the model reached",
+            help_text="A level reached counts every lower level of the same framework and domain as reached too.",
+        )
 
     def fieldsets(self):
         """(legend, bound fields) in the order the page shows them."""
@@ -87,7 +102,8 @@ class ProfileForm(forms.Form):
                 ["made_by", "original_model", "original_compute_flop", "modification_compute_flop",
                  "modification_cost_usd", "distillation_cost_usd", "bio_sequence_data"],
             ),
-            ("Capability findings, by domain", [f"finding_{domain.value}" for domain in Domain]),
+            ("Capability findings: domains ruled out", [f"finding_{domain.value}" for domain in Domain]),
+            ("Capability findings: levels reached", ["reached"]),
         ]  # fmt: skip
         return [(legend, [self[name] for name in names]) for legend, names in groups]
 
@@ -95,11 +111,8 @@ class ProfileForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
-        findings = {
-            domain.value: data[f"finding_{domain.value}"] == "reached"
-            for domain in Domain
-            if data.get(f"finding_{domain.value}")
-        }
+        findings = {domain.value: False for domain in Domain if data.get(f"finding_{domain.value}")}
+        findings |= dict.fromkeys(data.get("reached", []), True)
         known = {name: data.get(name) for name in self.base_fields if name not in ("model", "original_model")}
         known["bio_sequence_data"] = {"yes": True, "no": False}.get(known["bio_sequence_data"])
         known["made_by"] = known["made_by"] or None

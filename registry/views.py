@@ -106,6 +106,6 @@ def evaluator(request):
             (NOT_TRIGGERED, "Not triggered"),
         )
     ]
-    context["figures_used"] = form.profile.readable()
+    context["figures_used"] = form.profile.readable(names=dict(form.fields["reached"].choices))
     context["model"] = form.cleaned_data.get("model")
     return render(request, "registry/evaluator.html", context)

@@ -106,6 +106,24 @@ def test_a_capability_finding_decides_a_capability_threshold(client):
     assert '<dt>Capability finding: Cyber offence</dt><dd class="figure">ruled out</dd>' in body
 
 
+def test_a_level_reached_triggers_it_and_the_lower_levels_of_its_framework(client):
+    framework = factories.instrument(kind="framework", short_name="Lab Framework", jurisdiction=None)
+    for rank, level in ((1, "Cyber-1"), (2, "Cyber-2"), (3, "Cyber-3")):
+        factories.threshold(
+            ("capability_level", ">=", rank, level),
+            instrument_=framework,
+            domain="cyber",
+            slug=level.lower(),
+            name=level,
+        )
+    body = client.get("/evaluate/", {"reached": "cyber-2"}).content.decode()
+    triggered = _section(body, "Triggered")
+    assert "Cyber-1" in triggered and "Cyber-2" in triggered
+    assert "Cyber-3" in _section(body, "Cannot tell")
+    assert '<label for="id_reached_1"><input type="checkbox" name="reached" value="cyber-2"' in body
+    assert "<dt>Capability finding: Lab Framework: Cyber-2</dt>" in body
+
+
 def test_an_unreviewed_threshold_is_not_in_the_public_answer(client):
     factories.threshold(("training_compute_flop", ">", 1e20), review_status="candidate", name="Unreviewed figure")
     body = client.get("/evaluate/", {"training_compute_flop": "1e26"}).content.decode()
@@ -120,7 +138,8 @@ def test_an_unreviewed_threshold_is_not_in_the_public_answer(client):
         ({"training_compute_flop": "1e400"}, "Not a figure"),
         ({"training_cost_usd": "1e41"}, "larger than any model"),
         ({"model": "No such model"}, "Select a valid choice"),
-        ({"finding_cyber": "perhaps"}, "Select a valid choice"),
+        ({"finding_cyber": "reached"}, "Select a valid choice"),
+        ({"reached": "no-such-level"}, "Select a valid choice"),
         ({"made_by": "grown"}, "Select a valid choice"),
         ({"parameters": "9" * 5000}, "Not a figure"),
     ],
