@@ -135,3 +135,12 @@ def test_the_chart_reads_a_bounded_number_of_queries(django_assert_max_num_queri
         factories.threshold(("training_compute_flop", ">", 10 ** (20 + n)))
     with django_assert_max_num_queries(4):
         compute_chart(user=None)
+
+
+def test_staff_who_review_thresholds_see_candidates_on_the_chart(reviewer):
+    factories.threshold(("training_compute_flop", ">", 1e26), slug="approved")
+    factories.threshold(("training_compute_flop", ">", 1e24), instrument_=None, review_status="candidate", slug="found")
+    lines = _groups(_svg(compute_chart(user=reviewer)), "threshold")
+    assert sorted(line.get("data-threshold") for line in lines) == ["approved", "found"]
+    found = next(line for line in lines if line.get("data-threshold") == "found")
+    assert found.find(f"{SVG}text").text.endswith("not in force")
