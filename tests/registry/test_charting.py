@@ -144,3 +144,11 @@ def test_staff_who_review_thresholds_see_candidates_on_the_chart(reviewer):
     assert sorted(line.get("data-threshold") for line in lines) == ["approved", "found"]
     found = next(line for line in lines if line.get("data-threshold") == "found")
     assert found.find(f"{SVG}text").text.endswith("not in force")
+
+
+def test_a_name_that_looks_like_a_formula_is_defused_in_the_csv():
+    AIModel.objects.create(name="=HYPERLINK(1)", released=datetime.date(2023, 1, 1), training_compute_flop=1e24)
+    out = io.StringIO()
+    write_chart_csv(out, compute_chart(user=None))
+    [row] = csv.DictReader(io.StringIO(out.getvalue()))
+    assert row["name"] == "'=HYPERLINK(1)"
