@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from registry import formatting
 from registry.models import AIModel, CapabilityThreshold, ThresholdCondition
 from registry.vocabulary import MAGNITUDE_METRICS, NOT_DONE, Domain, MadeBy, Metric
 
@@ -93,6 +94,29 @@ class ModelProfile:
             "capability_findings": dict(self.capability_findings),
         }
 
+    def readable(self, names: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+        """What the evaluation went on, for a person: ("Training compute", "3 × 10^25 FLOP") for each known input.
+        `names` gives a threshold's name for its slug in a capability finding."""
+        lines = []
+        for name in FIGURES:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if name == "original_compute_flop":
+                lines.append(
+                    ("Original model's training compute", formatting.figure(Metric.TRAINING_COMPUTE_FLOP, value))
+                )
+            else:
+                lines.append((Metric(name).label, formatting.figure(name, value)))
+        if self.bio_sequence_data is not None:
+            lines.append((Metric.BIO_SEQUENCE_DATA.label, "yes" if self.bio_sequence_data else "no"))
+        if self.made_by is not None:
+            lines.append(("How it was made", MadeBy(self.made_by).label))
+        for key, reached in self.capability_findings.items():
+            label = Domain(key).label if key in Domain.values else (names or {}).get(key, key)
+            lines.append((f"Capability finding: {label}", "reached" if reached else "ruled out"))
+        return lines
+
     def value_of(self, metric: str) -> float | None:
         if metric == Metric.BIO_SEQUENCE_DATA:
             return None if self.bio_sequence_data is None else float(self.bio_sequence_data)
@@ -116,6 +140,11 @@ class Evaluation:
     @property
     def instrument(self):
         return self.threshold.instrument
+
+    @property
+    def missing_display(self) -> list[str]:
+        """What is missing, as a reader names it: "Developer annual revenue"."""
+        return [Metric(metric).label for metric in self.missing]
 
     def as_dict(self) -> dict:
         instrument = self.instrument

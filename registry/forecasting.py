@@ -31,6 +31,10 @@ class Fit:
     def date_of(self, log10_flop: float) -> datetime.date:
         return _date((log10_flop - self.intercept) / self.slope)
 
+    def log10_at(self, day: datetime.date) -> float:
+        """The fitted line's log10 FLOP on a day."""
+        return self.intercept + self.slope * _years(day)
+
 
 EPOCH = datetime.date(2020, 1, 1)
 

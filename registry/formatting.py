@@ -1,7 +1,8 @@
 """Readable renderings of threshold figures and conditions: 10^25 FLOP, 3 × 10^25 FLOP, $100 million, "more than
-$100 million of training compute cost"."""
+$100 million of training compute cost"; and the way back, from what a person types to a number."""
 
 import math
+import re
 
 from registry.vocabulary import Metric, Operator
 
@@ -90,3 +91,33 @@ def conditions(items) -> str:
     """All of a threshold's conditions, from (metric, operator, value, level) tuples: "more than 10^26 FLOP of
     training compute AND more than $100 million of training compute cost"."""
     return " AND ".join(condition(*item) for item in items) or "(no conditions)"
+
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
+_SUPERSCRIPT_TAIL = re.compile("([⁺⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)$")
+_DECIMAL = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d{1,3})?")
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+# 10^26, 3 × 10^25, 3x10^25, 3*10^25, 10**26, and 10²⁶ once its superscript is read as ^26.
+_POWER = re.compile(r"(?:(?P<mantissa>\d+(?:\.\d*)?|\.\d+)\s*[×x*·]\s*)?10\s*(?:\^|\*\*)\s*(?P<exponent>[+-]?\d{1,3})")
+FIGURE_EXAMPLES = "3e25, 3×10^25, 10^26 or 30,000,000"
+
+
+def parse_figure(text: str) -> float:
+    """A figure as people type it: 3e25, 3×10^25, 3x10^25, 3*10^25, 10^26, 10²⁶, 30,000,000. A ValueError says what
+    is accepted; negative, infinite and not-a-number figures are refused."""
+    raw = str(text).strip()
+    if len(raw) > 80:  # a figure is short; no regular expression runs on a long paste
+        raise ValueError(f"Not a figure: {raw[:40]!r}… is too long. Write it as {FIGURE_EXAMPLES}.")
+    cleaned = raw.lower().replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
+    cleaned = _SUPERSCRIPT_TAIL.sub(lambda found: "^" + found[1].translate(_SUPERSCRIPTS), cleaned)
+    value = None
+    if _DECIMAL.fullmatch(cleaned):
+        value = float(cleaned)
+    elif _GROUPED.fullmatch(cleaned):
+        value = float(cleaned.replace(",", ""))
+    elif power := _POWER.fullmatch(cleaned):
+        mantissa = power["mantissa"] or "1"
+        value = float(f"{mantissa}e{power['exponent']}")  # the decimal text keeps 3 × 10^25 exactly 3e25
+    if value is None or not math.isfinite(value):
+        raise ValueError(f"Not a figure: {raw[:40]!r}. Write it as {FIGURE_EXAMPLES}.")
+    return value

@@ -493,3 +493,10 @@ class AIModel(models.Model):
         self.parameters = formatting.rounded(self.parameters)
         self.training_compute_flop = formatting.rounded(self.training_compute_flop)
         super().save(*args, **kwargs)
+
+    @property
+    def compute_display(self) -> str:
+        """Its training compute as a reader wants it: 3.8 × 10^25 FLOP."""
+        if self.training_compute_flop is None:
+            return "unknown"
+        return formatting.figure(Metric.TRAINING_COMPUTE_FLOP, self.training_compute_flop)

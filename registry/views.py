@@ -1,16 +1,19 @@
-"""The public site's registry pages: thresholds side by side, instruments, and what changed. (A threshold's and an
-instrument's own pages list related documents, so they live in tracker/site/.)"""
+"""The public site's registry pages: thresholds side by side, instruments, what changed, the compute chart and the
+evaluator. (A threshold's and an instrument's own pages list related documents, so they live in tracker/site/.)"""
 
+import re
 from itertools import groupby
 
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Count, F, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from registry.changes import changes
+from registry.charting import compute_chart, standalone_svg, write_chart_csv
+from registry.evaluation import NOT_TRIGGERED, TRIGGERED, UNDETERMINED, evaluate
 from registry.filters import (
     NO_JURISDICTION,
     ChangesForm,
@@ -20,6 +23,7 @@ from registry.filters import (
     filter_query,
 )
 from registry.models import CapabilityThreshold, Instrument, Jurisdiction, ThresholdCondition
+from registry.profile_form import ProfileForm
 from registry.vocabulary import ChallengeCode, InstrumentKind, InstrumentStatus, Metric
 
 
@@ -197,3 +201,55 @@ def change_log(request):
     filtered = filter_query(form.filters())
     context.update(page=page, changes=page.object_list, feed=context["feed"] + filtered, filtered_feed=bool(filtered))
     return render(request, "registry/changes.html", context)
+
+
+def _highlight(request) -> str | None:
+    slug = request.GET.get("highlight", "")
+    return slug if _SLUG.fullmatch(slug) else None
+
+
+_SLUG = re.compile(r"[-\w]{1,120}", re.ASCII)
+
+
+def chart(request):
+    """The compute chart, with the models and thresholds it draws as tables."""
+    chart = compute_chart(user=request.user, highlight=_highlight(request))
+    return render(request, "registry/chart.html", {"chart": chart})
+
+
+def chart_svg(request):
+    chart = compute_chart(user=request.user, highlight=_highlight(request))
+    response = HttpResponse(standalone_svg(chart), content_type="image/svg+xml; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="compute-chart.svg"'
+    return response
+
+
+def chart_csv(request):
+    chart = compute_chart(user=request.user, highlight=_highlight(request))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="compute-chart.csv"'
+    write_chart_csv(response, chart)
+    return response
+
+
+def evaluator(request):
+    """The evaluator as a GET form: every answer has its own address. An empty query shows the form alone."""
+    asked = any(value for value in request.GET.values())
+    form = ProfileForm(request.GET if asked else None)
+    context = {"form": form, "asked": asked}
+    if not asked:
+        return render(request, "registry/evaluator.html", context)
+    if not form.is_valid():
+        return render(request, "registry/evaluator.html", context, status=400)
+    evaluations = evaluate(form.profile)  # the one evaluator, as /api/v1/evaluate/ calls it
+    context["groups"] = [
+        (result, title, [e for e in evaluations if e.result == result])
+        for result, title in (
+            (TRIGGERED, "Triggered"),
+            (UNDETERMINED, "Cannot tell: something is missing"),
+            (NOT_TRIGGERED, "Not triggered"),
+        )
+    ]
+    context["figures_used"] = form.profile.readable(names=dict(form.fields["reached"].choices))
+    context["model"] = form.cleaned_data.get("model")
+    return render(request, "registry/evaluator.html", context)

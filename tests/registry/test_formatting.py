@@ -2,7 +2,7 @@
 
 import pytest
 
-from registry.formatting import condition
+from registry.formatting import condition, parse_figure
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,27 @@ from registry.formatting import condition
 )
 def test_condition(args, expected):
     assert condition(*args) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("3e25", 3e25),
+        ("3×10^25", 3e25),
+        ("3 x 10^25", 3e25),
+        ("3*10^25", 3e25),
+        ("10^26", 1e26),
+        ("10**26", 1e26),
+        ("10²⁶", 1e26),
+        ("30,000,000", 3e7),
+        ("1.5E+26", 1.5e26),
+    ],
+)
+def test_parse_figure_reads_figures_as_people_type_them(typed, expected):
+    assert parse_figure(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "-1", "1e999", "nan", "inf", "1,00", "5²", "10^", "3e25" * 30])
+def test_parse_figure_refuses_what_is_not_a_figure_and_says_how_to_write_one(typed):
+    with pytest.raises(ValueError, match="3e25, 3×10\\^25"):
+        parse_figure(typed)
