@@ -7,6 +7,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from registry.charting import compute_chart
 from registry.history import CHANGED, CREATION_WINDOW, LOOSENED, TIGHTENED, threshold_history
 from registry.models import CapabilityThreshold, Instrument, ThresholdCondition, sees_unreviewed
 from registry.vocabulary import ChallengeCode, Metric, Origin, ReviewStatus
@@ -126,12 +127,13 @@ def threshold_detail(request, slug):
     found_in = None
     if threshold.origin == Origin.DOCUMENT:
         found_in = threshold.mentions.select_related("document").order_by("created_at", "pk").first()
+    is_compute = any(c.metric == Metric.TRAINING_COMPUTE_FLOP for c in threshold.conditions.all())
     context = {
         "threshold": threshold,
         "instrument": instrument,
         "public": threshold.review_status == ReviewStatus.APPROVED,
         "staff_view": full,
-        "is_compute": any(c.metric == Metric.TRAINING_COMPUTE_FLOP for c in threshold.conditions.all()),
+        "chart": compute_chart(user=request.user, highlight=threshold.slug) if is_compute else None,
         "timeline": list(instrument.timeline.all()) if instrument else [],
         "history": history_entries(threshold, full=full),
         "related": related[:RELATED_LIMIT],
