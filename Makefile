@@ -20,7 +20,13 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core, which the browser tests evaluate in each page (tests/site/test_pages.py); never served by the app.
+# Without npm, `make run` still works and those tests skip (CI, with REQUIRE_BROWSER=1, installs npm and fails).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility checks of the browser tests will be skipped"; fi
+
+install: $(VENV)/.installed node_modules/.installed
 
 setup: install
 	$(BIN)/python manage.py migrate --no-input
@@ -51,4 +57,4 @@ fuzz: install
 	$(BIN)/python -m pytest -q tests/api/test_schema_fuzz.py
 
 clean:
-	rm -rf var $(VENV)
+	rm -rf var $(VENV) node_modules

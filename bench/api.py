@@ -12,102 +12,13 @@ the machine in the same state (`documents_page_alone_ms` and `raw_sql_page_ms`).
 import argparse
 import json
 import multiprocessing
-import os
-import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from queue import Empty
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-WORDS = [
-    *("frontier", "model", "evaluation", "deception", "oversight", "safety", "case", "deepfake", "fraud", "export"),
-    *("controls", "chips", "biological", "weapons", "uplift", "labour", "market", "displacement", "competition"),
-    *("race", "agents", "institutions", "transparency", "audit", "incident", "report", "compute", "threshold"),
-    *("developers", "regulator", "consultation", "guidance", "procurement"),
-]
-SEARCHES = ["deepfake fraud", "frontier model evaluation", "export controls", "labour market", "safety case -fraud"]
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def load(count: int):
-    """Synthetic documents, versions and tags, written with COPY (the benchmark measures reading, not loading)."""
-    from django.db import connection
-
-    from registry.seeding import seed_registry
-    from tracker.models import Document, Source
-
-    seed_registry()
-    source, _ = Source.objects.get_or_create(
-        kind="rss", url="https://bench.example.org/feed.xml", defaults={"name": "bench source", "active": False}
-    )
-    have = Document.objects.filter(source=source).count()
-    if have >= count:
-        return
-    rng = random.Random(7)
-    # Ordinary words from a large vocabulary, with a few topic words each, so a search matches a realistic share.
-    common = [f"w{n:x}" for n in range(4000)]
-    with connection.cursor() as cursor:
-        raw = cursor.connection
-        with raw.cursor().copy(
-            "COPY tracker_document (source_id, kind, url, canonical_url, title, summary, text, content_hash, "
-            "published_at, first_seen_at, last_seen_at, needs_ocr, extra, process_status, process_attempts, "
-            "process_error) FROM STDIN"
-        ) as copy:
-            for n in range(have, count):
-                words = [rng.choice(common) for _ in range(157)] + [rng.choice(WORDS) for _ in range(3)]
-                rng.shuffle(words)
-                text = " ".join(words)
-                title = " ".join([rng.choice(WORDS), *(rng.choice(common) for _ in range(6))]).capitalize()
-                day = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} 09:00:00+00"
-                url = f"https://bench.example.org/doc/{n}"
-                copy.write_row(
-                    (
-                        source.pk,
-                        "rss",
-                        url,
-                        url,
-                        title,
-                        "",
-                        text,
-                        f"{n:064x}",
-                        day,
-                        day,
-                        day,
-                        False,
-                        "{}",
-                        "done",
-                        1,
-                        "",
-                    )
-                )
-        cursor.execute(
-            "INSERT INTO tracker_documenttag (document_id, category_id, origin, labelled, score, evidence, "
-            "tagger_version, note, created_at) "
-            "SELECT d.id, c.code, 'machine', (d.id + length(c.code)) %% 3 = 0, "
-            "((d.id * 7 + length(c.code)) %% 100) / 100.0, "
-            '\'[{"start": 0, "end": 40, "text": "a passage that justifies the tag"}]\'::jsonb, \'bench\', \'\', now() '
-            "FROM tracker_document d CROSS JOIN registry_challenge c WHERE d.source_id = %s "
-            "AND NOT EXISTS (SELECT 1 FROM tracker_documenttag t WHERE t.document_id = d.id)",
-            [source.pk],
-        )
-        cursor.execute("ANALYZE")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from common import SEARCHES, load, percentile, served, setup_django
 
 
 def drive(port: int, dsn: str, requests_per_endpoint: int, concurrency: int, queue):
@@ -198,39 +109,12 @@ def main():
     parser.add_argument("--concurrency", type=int, default=2, help="Clients at once (one per core by default).")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes.")
     args = parser.parse_args()
-    dsn = os.environ.get("DATABASE_URL", "")
-    if not dsn.startswith("postgres"):
-        raise SystemExit("set DATABASE_URL to a PostgreSQL database: see the module docstring")
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-    os.environ["API_ANON_RATE"] = "10000000/minute"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    dsn = setup_django()
     started = time.perf_counter()
     load(args.documents)
     print(f"load_seconds: {time.perf_counter() - started:.1f}", file=sys.stderr)
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
-         str(args.workers), "--log-level", "warning"],
-        cwd=ROOT,
-        env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1"},
-    )  # fmt: skip
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served(args.workers) as port:
         queue = multiprocessing.Queue()
         client = multiprocessing.Process(target=drive, args=(port, dsn, args.requests, args.concurrency, queue))
         client.start()
@@ -242,9 +126,6 @@ def main():
                 if not client.is_alive():
                     raise SystemExit("the client process failed: see its error above") from None
         client.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     print(f"documents: {args.documents}")
     print(f"thresholds_list_p50_ms: {percentile(results['thresholds_list'], 0.5):.1f}")
     print(f"thresholds_list_p99_ms: {percentile(results['thresholds_list'], 0.99):.1f}")

@@ -2,9 +2,10 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from config import views
+from config.middleware import allowing
 
 admin.site.site_header = "AI Governance Tracker"
 admin.site.site_title = "AI Governance Tracker admin"
@@ -15,8 +16,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    # Redoc builds its search index in a worker made from a blob: address (a script from this site makes it).
+    path("api/redoc/", allowing(SpectacularRedocView.as_view(url_name="schema"), worker_src=["blob:"]), name="redoc"),
     path("subscriptions/", include("tracker.urls")),
     path("", include("tracker.site.urls")),
     path("", include("registry.urls")),
