@@ -196,10 +196,13 @@ class DocumentQuerySet(models.QuerySet):
         )
         return self.filter(Exists(stale), process_status=ProcessStatus.DONE)
 
-    def about(self, category):
-        """Documents that carry a label, a person's correction winning over the machine."""
-        labelled = DocumentTag.objects.effective().filter(category=category, labelled=True)
-        return self.filter(pk__in=labelled.values("document"))
+    def about(self, category, *, least: float | None = None):
+        """Documents that carry a label, a person's correction winning over the machine; with `least`, only machine
+        labels scored at least that (a person's correction carries no score of its own: it counts as certain)."""
+        tags = DocumentTag.objects.effective().filter(document=OuterRef("pk"), category=category, labelled=True)
+        if least is not None:
+            tags = tags.filter(Q(score__gte=least) | Q(origin=TagOrigin.PERSON))
+        return self.filter(Exists(tags))
 
     def search(self, query: str):
         """Full-text search ranked by relevance on PostgreSQL (title above body); plain matching elsewhere."""
