@@ -12,8 +12,10 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When, Window
 from django.db.models.functions import Abs, Lower, RowNumber
+from django.urls import reverse
 from django.utils import timezone
 
+from registry import formatting
 from registry.models import CapabilityThreshold, Challenge, Instrument, Jurisdiction
 from registry.vocabulary import Metric, Operator, choice_values
 
@@ -283,6 +285,9 @@ class Document(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("document-detail", args=[self.pk])
+
     @property
     def labels(self) -> list[str]:
         return sorted(tag.category_id for tag in DocumentTag.effective_for(self) if tag.labelled)
@@ -497,6 +502,13 @@ class ThresholdMention(models.Model):
 
     def __str__(self):
         return self.text
+
+    @property
+    def figure_display(self) -> str:
+        """The normalised figure in words: "more than 10^26 FLOP of training compute", or the figure alone."""
+        if self.operator:
+            return formatting.condition(self.metric, self.operator, self.value)
+        return formatting.figure(self.metric, self.value)
 
 
 class SubscriberQuerySet(models.QuerySet):
