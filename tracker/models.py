@@ -471,6 +471,24 @@ class DocumentTag(models.Model):
             )
         return by_document
 
+    @classmethod
+    def labelled_counts(cls, document_ids) -> dict[str, int]:
+        """How many of these documents carry each label, by the same choice as effective_for: for a list's facets.
+        One plain SQL statement, for the reason effective_rows gives."""
+        document_ids = [int(document_id) for document_id in document_ids]
+        if not document_ids:
+            return {}
+        table, places = cls._meta.db_table, ", ".join(["%s"] * len(document_ids))
+        sql = (
+            f"SELECT category_id, COUNT(*) FROM {table} t WHERE document_id IN ({places}) "
+            "AND labelled AND (origin = %s OR NOT EXISTS (SELECT 1 FROM "
+            f"{table} p WHERE p.document_id = t.document_id AND p.category_id = t.category_id AND p.origin = %s)) "
+            "GROUP BY category_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*document_ids, TagOrigin.PERSON, TagOrigin.PERSON])
+            return dict(cursor.fetchall())
+
     @property
     def strongest_evidence(self) -> str:
         return self.evidence[0]["text"] if self.evidence else ""

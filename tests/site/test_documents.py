@@ -106,6 +106,24 @@ def test_the_facets_count_only_the_filtered_documents(client):
     assert "United Kingdom (GB) (1)" in body
 
 
+def test_the_challenge_facet_counts_a_persons_correction_not_the_machines_tag(client, reviewer):
+    row = document("Corrected", tags=[("alignment", "A line that misled the tagger.")])
+    DocumentTag.correct(document=row, category="alignment", labelled=False, by=reviewer)
+    DocumentTag.correct(document=row, category="human_misuse", labelled=True, by=reviewer)
+    body = client.get("/documents/").content.decode()
+    assert ">Alignment (" not in body
+    assert '<option value="human_misuse">Human misuse (1)</option>' in body
+
+
+def test_the_facets_say_when_they_count_only_the_newest_matches(client, monkeypatch):
+    monkeypatch.setattr("tracker.site.documents.FACET_SAMPLE", 2)
+    for n in range(3):
+        document(f"Notice {n}", days_ago=n)
+    body = client.get("/documents/").content.decode()
+    assert "Counts are among the newest 2 matching documents." in body
+    assert "RSS feed (2)" in body
+
+
 def test_the_list_is_paged_twenty_five_at_a_time(client):
     for n in range(27):
         document(f"Notice {n:02}", days_ago=n)
