@@ -186,6 +186,13 @@ def test_the_list_links_all_new_documents_feed(client):
     assert 'href="/feeds/documents.atom"' in client.get("/documents/").content.decode()
 
 
+def test_a_chosen_jurisdiction_with_no_documents_stays_chosen(client):
+    factories.jurisdiction("US-NY", "New York")
+    response = client.get("/documents/", {"jurisdiction": "US-NY"})
+    assert titles(response) == []
+    assert '<option value="US-NY" selected>New York (US-NY) (0)</option>' in response.content.decode()
+
+
 def test_a_list_of_one_challenge_links_that_challenges_feed(client):
     body = client.get("/documents/", {"challenge": "human_misuse"}).content.decode()
     assert '<link rel="alternate" type="application/atom+xml"' in body

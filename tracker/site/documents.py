@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 import django_filters as filters
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -125,7 +125,8 @@ def document_list(request):
         for document in page
     ]
     counts = _facets(documents)
-    jurisdictions = Jurisdiction.objects.filter(pk__in=[pk for pk in counts["jurisdiction"] if pk])
+    counted = [pk for pk in counts["jurisdiction"] if pk]
+    jurisdictions = Jurisdiction.objects.filter(Q(pk__in=counted) | Q(code=params["jurisdiction"] or None))
     sources = Source.objects.filter(pk__in=[pk for pk in counts["source"] if pk] + _as_id(params["source"]))
     context["facets"] = {
         "challenge": _options(((c.code, c.name, c.code) for c in challenges), counts["challenge"], params["challenge"]),
