@@ -280,6 +280,15 @@ def test_the_diff_marks_added_and_removed_words(client):
     assert "The rule applies above " in body
 
 
+def test_versions_too_long_to_compare_say_so(client, monkeypatch):
+    monkeypatch.setattr("tracker.site.documents.MAX_DIFF_WORDS", 3)
+    row = document("Long")
+    for number, text in [(1, "one two three four"), (2, "one two three five")]:
+        DocumentVersion.objects.create(document=row, number=number, title="Long", text=text, content_hash=f"v{number}")
+    body = client.get(f"/documents/{row.pk}/", {"diff": "2"}).content.decode()
+    assert "These versions are too long to compare here." in body
+
+
 @pytest.mark.parametrize("diff", ["1", "9", "abc", "99999999999999999999"])
 def test_a_diff_of_no_such_version_says_so(client, diff):
     row = document("Once")

@@ -22,7 +22,7 @@ MAX_PAGE = 200
 # Facets count the newest matches only, so that their cost stays bounded however many documents match.
 FACET_SAMPLE = 300
 # Versions longer than this many words are not compared word by word (difflib is quadratic at worst).
-MAX_DIFF_WORDS = 20_000
+MAX_DIFF_WORDS = 5_000
 # Unchanged stretches of a diff keep this many words at each end.
 DIFF_CONTEXT = 12
 
@@ -188,17 +188,18 @@ def highlighted(text: str, passages) -> str:
     return mark_safe("".join(pieces))
 
 
-_TOKENS = re.compile(r"\s+|[^\s]+")
+# A word with the spaces after it: whitespace alone as a token would match everywhere and make difflib quadratic.
+_TOKENS = re.compile(r"\s*\S+\s*|\s+")
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]] | None:
     """(kind, words) pieces from `old` to `new`, kind being equal, added or removed; long unchanged stretches are
     shortened to their ends. None when the texts are too long to compare here."""
     before, after = _TOKENS.findall(old), _TOKENS.findall(new)
-    if len(before) + len(after) > 2 * MAX_DIFF_WORDS:
+    if max(len(before), len(after)) > MAX_DIFF_WORDS:
         return None
     pieces = []
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, before, after)
     for operation, a1, a2, b1, b2 in matcher.get_opcodes():
         if operation == "equal":
             words = before[a1:a2]
@@ -207,10 +208,13 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]] | None:
                 words = [*words[:keep], " … ", *words[-keep:]]
             pieces.append(("equal", "".join(words)))
             continue
+        # The spaces after a change stay outside its mark, so that words removed and added read apart.
         if a2 > a1:
-            pieces.append(("removed", "".join(before[a1:a2])))
+            removed = "".join(before[a1:a2])
+            pieces += [("removed", removed.rstrip()), ("equal", removed[len(removed.rstrip()) :] or " ")]
         if b2 > b1:
-            pieces.append(("added", "".join(after[b1:b2])))
+            added = "".join(after[b1:b2])
+            pieces += [("added", added.rstrip()), ("equal", added[len(added.rstrip()) :])]
     return pieces
 
 
