@@ -17,7 +17,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from api import serializers as s
-from api.filters import AIModelFilter, DocumentFilter, FilterBackend, InstrumentFilter, OrderingFilter, ThresholdFilter
+from api.filters import AIModelFilter, FilterBackend, InstrumentFilter, OrderingFilter, ThresholdFilter
 from api.renderers import JSONRenderer
 from api.throttling import SignUpThrottle
 from registry import history, reviewing
@@ -27,6 +27,7 @@ from registry.forecasting import FRONTIER_TOP, forecast
 from registry.models import AIModel, CapabilityThreshold, Challenge, Instrument, Jurisdiction, ThresholdCondition
 from registry.vocabulary import ReviewStatus
 from tracker.digests.subscriptions import CannotSendNow, request_subscription
+from tracker.filters import DocumentFilter
 from tracker.models import Document, DocumentTag, Source
 
 ALREADY_DECIDED = OpenApiResponse(OpenApiTypes.OBJECT, description="Already approved (or rejected): nothing changed.")
