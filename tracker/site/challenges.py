@@ -12,10 +12,10 @@ RECENT_DOCUMENTS = 5
 
 
 def challenges(request):
-    codes = list(Challenge.objects.values_list("code", flat=True))
+    all_challenges = list(Challenge.objects.all())
     thresholds = (
         CapabilityThreshold.objects.visible_to(request.user)
-        .filter(challenges__in=codes)
+        .filter(challenges__in=all_challenges)
         .distinct()
         .select_related("instrument__jurisdiction")
         .prefetch_related("challenges", Prefetch("conditions", queryset=ThresholdCondition.objects.order_by("pk")))
@@ -34,6 +34,6 @@ def challenges(request):
             .order_by("-published_at", "-pk")[:RECENT_DOCUMENTS],
             "thresholds": by_challenge[challenge.code],
         }
-        for challenge in Challenge.objects.all()
+        for challenge in all_challenges
     ]
     return render(request, "tracker/site/challenges.html", {"sections": sections})
