@@ -23,6 +23,7 @@ def challenges(request):
     )
     by_challenge = defaultdict(list)
     for threshold in thresholds:
+        threshold.readable = threshold.conditions_display()  # once, though it may be listed under three challenges
         for challenge in threshold.challenges.all():
             by_challenge[challenge.code].append(threshold)
     sections = [
