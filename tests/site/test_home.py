@@ -14,6 +14,12 @@ from tracker.models import DocumentTag
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _challenges():
+    """The three challenges a migration makes: a transactional test elsewhere in the suite may have emptied them."""
+    Challenge.ensure_all()
+
+
 def _days(n: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=n)
 
