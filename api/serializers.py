@@ -244,11 +244,12 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     # What a list reads: not the text, which can run to megabytes a document.
     LIST_COLUMNS = ("id", "title", "url", "kind", "published_at", "summary", "source_id", "source__name")
-    LIST_COLUMNS += ("source__kind", "source__publisher", "jurisdiction__code")
+    LIST_COLUMNS += ("source__kind", "source__publisher", "jurisdiction__code", "comments_close_on")
 
     class Meta:
         model = Document
         fields = ["id", "title", "url", "kind", "source", "jurisdiction", "published_at", "summary", "labels", "tags"]
+        fields += ["comments_close_on"]
         list_serializer_class = DocumentListSerializer
 
     def to_representation(self, document):
@@ -272,6 +273,7 @@ class DocumentSerializer(serializers.ModelSerializer):
             "summary": row["summary"],
             "labels": [tag["category"] for tag in tags if tag["labelled"]],
             "tags": tags,
+            "comments_close_on": row["comments_close_on"].isoformat() if row["comments_close_on"] else None,
         }
 
     @extend_schema_field(TagSerializer(many=True))

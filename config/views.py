@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.views import defaults
 from django.views.decorators.http import require_GET
 from kombu import Connection
@@ -52,8 +52,3 @@ def bad_request(request, exception):
         limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
         return JsonResponse({"detail": f"Too many parameters: at most {limit:,}."}, status=400)
     return JsonResponse({"detail": "Bad request."}, status=400)
-
-
-def not_built_yet(request, **kwargs):
-    """A page of the site still being built in this change."""
-    raise Http404("not built yet")

@@ -167,7 +167,7 @@ class DocumentAdmin(admin.ModelAdmin):
         "latest_change",
     ]  # fmt: skip
     # The text is what the source published (each change is a version): it is read, not edited, here.
-    fields = ["title", "published_at", "jurisdiction", *readonly_fields]
+    fields = ["title", "published_at", "jurisdiction", "comments_close_on", *readonly_fields]
     inlines = [TagInline, MentionInline, VersionInline]
     actions = ["retag"]
 

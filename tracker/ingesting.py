@@ -92,10 +92,19 @@ def _published(item: ParsedItem, now) -> datetime.datetime:
     return item.published or item.updated or now
 
 
+def _new_deadline(document: Document, item: ParsedItem) -> bool:
+    """Whether the item moves the document's comment deadline (an extended period); a source that gives none leaves
+    the one another source gave."""
+    return item.comments_close_on is not None and item.comments_close_on != document.comments_close_on
+
+
 def _store_change(document: Document, source: Source, item: ParsedItem, digest: str, text: str, now) -> str:
     """Refresh a known document; a new text makes a new version and sends it back for processing."""
     document.last_seen_at = now
     fields = ["last_seen_at"]
+    if _new_deadline(document, item):
+        document.comments_close_on = item.comments_close_on
+        fields.append("comments_close_on")
     if digest != document.content_hash:
         number = (document.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
         title = (item.title or document.title)[:1000]
@@ -197,6 +206,7 @@ def _store_new_page(source: Source, rows, now) -> list[Document]:
                 last_seen_at=now,
                 needs_ocr=item.needs_ocr,
                 extra=item.extra,
+                comments_close_on=item.comments_close_on,
                 queued_at=now,
             )
             documents[key] = document
@@ -285,6 +295,8 @@ def _ingest_page(source: Source, rows, now) -> IngestReport:
         elif digest == document.content_hash:
             unchanged.append(document)
             report.add(document, UNCHANGED)
+            if _new_deadline(document, item):
+                Document.objects.filter(pk=document.pk).update(comments_close_on=item.comments_close_on)
         else:
             document = Document.objects.select_for_update().get(pk=document.pk)
             report.add(document, _store_change(document, source, item, digest, text, now))

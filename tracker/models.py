@@ -191,6 +191,17 @@ class DocumentQuerySet(models.QuerySet):
     def parked(self):
         return self.filter(process_status=ProcessStatus.PARKED)
 
+    def comments_open(self, on=None):
+        """Documents still taking public comments on a day (today by default), soonest deadline first."""
+        on = on or timezone.localdate()
+        return self.filter(comments_close_on__gte=on).order_by("comments_close_on", "pk")
+
+    def comments_closed_recently(self, on=None, *, days: int = 30):
+        """Documents whose comment period ended in the `days` before a day, latest deadline first."""
+        on = on or timezone.localdate()
+        start = on - datetime.timedelta(days=days)
+        return self.filter(comments_close_on__lt=on, comments_close_on__gte=start).order_by("-comments_close_on", "-pk")
+
     def tagged_by_another_model(self, version: str):
         """Processed documents whose machine tags a model other than `version` made: the ones to re-tag."""
         stale = DocumentTag.objects.filter(document=OuterRef("pk"), origin=TagOrigin.MACHINE).exclude(
@@ -263,6 +274,9 @@ class Document(models.Model):
     process_error = models.TextField(blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    comments_close_on = models.DateField(
+        null=True, blank=True, help_text="The last day of its public comment period, where the source gives one."
+    )
 
     objects = DocumentQuerySet.as_manager()
 
@@ -284,6 +298,14 @@ class Document(models.Model):
             models.Index(fields=["-published_at", "-id"], name="document_newest"),
             # The sweep re-queues documents still pending.
             models.Index(fields=["queued_at"], condition=Q(process_status="pending"), name="document_pending"),
+            # The home page: documents first seen this week, newest first.
+            models.Index(fields=["-first_seen_at", "-id"], name="document_first_seen"),
+            # Open comment periods, soonest deadline first.
+            models.Index(
+                fields=["comments_close_on", "id"],
+                condition=Q(comments_close_on__isnull=False),
+                name="document_comments_close",
+            ),
         ]
 
     def __str__(self):
@@ -291,6 +313,20 @@ class Document(models.Model):
 
     def get_absolute_url(self):
         return reverse("document-detail", args=[self.pk])
+
+    @property
+    def issued_by(self) -> str:
+        """Who published it: the agencies the source names, else the source's publisher or name."""
+        agencies = self.extra.get("agencies") if isinstance(self.extra, dict) else None
+        if isinstance(agencies, list) and all(isinstance(name, str) for name in agencies) and agencies:
+            return "; ".join(agencies)
+        return self.source.publisher or self.source.name
+
+    def days_to_comment(self, on=None) -> int | None:
+        """Days left to send a comment (0 on the last day), negative once the period closed; None without one."""
+        if self.comments_close_on is None:
+            return None
+        return (self.comments_close_on - (on or timezone.localdate())).days
 
     @property
     def labels(self) -> list[str]:

@@ -56,6 +56,8 @@ class ParsedItem:
     authors: tuple[str, ...] = ()
     needs_ocr: bool = False
     extra: dict = field(default_factory=dict)
+    # The last day of a public comment period (the Federal Register gives it for proposed rules and requests).
+    comments_close_on: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -557,7 +559,20 @@ def _fr_item(document: dict) -> ParsedItem:
         summary=abstract,
         published=_fr_date(document),
         extra=extra,
+        comments_close_on=_fr_day(document, "comments_close_on"),
     )
+
+
+def _fr_day(document: dict, key: str) -> datetime.date | None:
+    """A calendar date field (YYYY-MM-DD); one that is not a date is left out and the item kept, since the document is
+    worth more than its deadline."""
+    value = document.get(key)
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
 
 
 def _fr_date(document: dict) -> datetime.datetime | None:

@@ -1,5 +1,7 @@
 """Documents through the API: search, challenge filters, evidence, corrections."""
 
+import datetime
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -177,3 +179,14 @@ def test_a_min_confidence_outside_zero_to_one_is_a_400(api, documents):
 
     assert response.status_code == 400
     assert "min_confidence" in response.json()
+
+
+def test_a_document_gives_the_last_day_of_its_comment_period(api):
+    item = tracker_factories.item("rfc", comments_close_on=datetime.date(2026, 12, 15))
+    document, _ = upsert_item(source=tracker_factories.source(), item=item)
+
+    listed = api.get("/api/v1/documents/").json()["results"]
+    detail = api.get(f"/api/v1/documents/{document.pk}/").json()
+
+    assert [row["comments_close_on"] for row in listed] == ["2026-12-15"]
+    assert detail["comments_close_on"] == "2026-12-15"

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 
+from registry.models import Challenge
 from tests import factories
 from tests.site.conftest import elsewhere
 
@@ -29,11 +30,16 @@ def test_redoc_shows_the_api_with_nothing_from_a_cdn(page, live_server):
     assert elsewhere(page, live_server) == []
 
 
-def test_the_home_page_lists_approved_thresholds_and_leads_to_one(page, live_server):
+def test_the_challenges_page_lists_approved_thresholds_and_leads_to_one(page, live_server):
+    Challenge.ensure_all()  # what the migrations made may have been emptied by an earlier transactional test
     law = factories.instrument(slug="frontier-act", short_name="Frontier Act", title="Frontier Model Act")
-    factories.threshold(("training_compute_flop", ">", 1e26), instrument_=law, name="Covered frontier model")
-    factories.threshold(("training_compute_flop", ">", 1e20), review_status="candidate", name="Unreviewed figure")
-    page.goto("/")
+    covered = factories.threshold(("training_compute_flop", ">", 1e26), instrument_=law, name="Covered frontier model")
+    unreviewed = factories.threshold(
+        ("training_compute_flop", ">", 1e20), review_status="candidate", name="Unreviewed figure"
+    )
+    covered.challenges.set(["alignment"])
+    unreviewed.challenges.set(["alignment"])
+    page.goto("/challenges/")
     row = page.locator("tr", has_text="Covered frontier model")
     assert "more than 10^26 FLOP of training compute" in row.inner_text()
     assert "Unreviewed figure" not in page.inner_text("body")

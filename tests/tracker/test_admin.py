@@ -1,5 +1,7 @@
 """The tracker's admin as a curator uses it: source health and actions, corrections, version diffs."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -192,3 +194,12 @@ def test_unticking_a_machine_tag_in_the_admin_records_a_correction_beside_it(adm
     assert machine.labelled and machine.tagger_version == tagging.tagger_version()
     assert (correction.labelled, correction.tagged_by) == (False, admin_user)
     assert "alignment" not in Document.objects.get(pk=document.pk).labels
+
+
+def test_the_document_page_shows_the_last_day_of_its_comment_period(admin_client):
+    item = factories.item(comments_close_on=datetime.date(2026, 12, 15))
+    document, _ = upsert_item(source=factories.source(), item=item)
+
+    page = admin_client.get(reverse("admin:tracker_document_change", args=[document.pk])).content.decode()
+
+    assert 'name="comments_close_on" value="2026-12-15"' in page

@@ -572,3 +572,56 @@ def test_each_threshold_in_the_digest_shows_its_instrument_s_status(smtp_server,
     assert "Approved: Vetoed Bill: Vetoed line [EU], vetoed on 29 Sep 2024" in text
     assert "Approved: Live Act: Live line [EU], in force since 1 Aug 2024" in text
     assert "vetoed on 29 Sep 2024" in _html(message)
+
+
+def test_the_digest_lists_open_comment_periods_closing_in_the_coming_weeks_soonest_first(smtp_server):
+    factories.subscriber("analyst@example.org")
+    us = registry_factories.jurisdiction("US", "United States")
+    later = factories.document(
+        title="Request for comment on model weight security",
+        first_seen_at=BEFORE,
+        jurisdiction=us,
+        comments_close_on=datetime.date(2026, 12, 20),
+        extra={"agencies": ["Industry and Security Bureau"]},
+    )
+    factories.document(
+        title="Proposed rule on training run reports",
+        first_seen_at=BEFORE,
+        comments_close_on=datetime.date(2026, 11, 30),
+    )
+    factories.document(
+        title="Notice with a distant deadline", first_seen_at=BEFORE, comments_close_on=datetime.date(2027, 2, 1)
+    )
+    factories.document(
+        title="Notice whose period closed", first_seen_at=BEFORE, comments_close_on=datetime.date(2026, 11, 20)
+    )
+    digests.send_due_digests(now=NOW)
+    [message] = smtp_server.received_by("analyst@example.org")
+    text, html = _text(message), _html(message)
+    assert "OPEN COMMENT PERIODS CLOSING IN THE NEXT 28 DAYS" in text
+    assert "* 30 Nov 2026 (7 days left): Proposed rule on training run reports" in text
+    assert (
+        "* 20 Dec 2026 (27 days left): Request for comment on model weight security [US], Industry and Security Bureau"
+        in text
+    )
+    assert text.index("Proposed rule on training run reports") < text.index("model weight security")
+    assert f"  {later.url}" in text
+    assert "distant deadline" not in text
+    assert "period closed" not in text
+    assert "Open comment periods closing in the next 28 days" in html
+    assert f'href="{later.url}"' in html
+
+
+def test_open_comment_periods_follow_the_subscribers_jurisdictions_and_challenges(smtp_server):
+    us = registry_factories.jurisdiction("US", "United States")
+    eu = registry_factories.jurisdiction("EU", "European Union")
+    factories.subscriber("us-misuse@example.org", challenges=["human_misuse"], jurisdictions=[us])
+    deadline = {"first_seen_at": BEFORE, "comments_close_on": datetime.date(2026, 12, 1)}
+    factories.document(title="US export rule open for comment", jurisdiction=us, **deadline)
+    factories.document(title="EU consultation", jurisdiction=eu, **deadline)
+    factories.document(title="US alignment consultation", jurisdiction=us, tags=[("alignment", "D.")], **deadline)
+    digests.send_due_digests(now=NOW)
+    text = _text(smtp_server.received_by("us-misuse@example.org")[0])
+    assert "US export rule open for comment" in text
+    assert "EU consultation" not in text
+    assert "US alignment consultation" not in text

@@ -162,3 +162,34 @@ def test_a_jurisdiction_a_person_set_is_kept():
     ingest(source=factories.source(jurisdiction=us), items=[factories.item("notice")])
 
     assert Document.objects.get().jurisdiction == eu
+
+
+def test_a_new_item_keeps_its_comment_deadline():
+    item = factories.item(comments_close_on=datetime.date(2026, 12, 15))
+
+    document, _ = upsert_item(source=factories.source(), item=item, now=NOW)
+
+    document.refresh_from_db()
+    assert document.comments_close_on == datetime.date(2026, 12, 15)
+
+
+@pytest.mark.parametrize("one_at_a_time", [True, False])
+def test_an_extended_comment_period_moves_the_deadline_with_the_text_unchanged(one_at_a_time):
+    source = factories.source()
+    upsert_item(source=source, item=factories.item(comments_close_on=datetime.date(2026, 12, 15)), now=NOW)
+    extended = factories.item(comments_close_on=datetime.date(2027, 1, 15))
+
+    if one_at_a_time:
+        assert upsert_item(source=source, item=extended, now=NOW)[1] == UNCHANGED
+    else:
+        assert ingest(source=source, items=[extended], now=NOW).unchanged == 1
+
+    assert Document.objects.get().comments_close_on == datetime.date(2027, 1, 15)
+
+
+def test_a_sighting_without_a_deadline_keeps_the_one_stored():
+    upsert_item(source=factories.source(), item=factories.item(comments_close_on=datetime.date(2026, 12, 15)), now=NOW)
+
+    ingest(source=factories.source(), items=[factories.item()], now=NOW)
+
+    assert Document.objects.get().comments_close_on == datetime.date(2026, 12, 15)

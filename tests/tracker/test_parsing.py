@@ -6,6 +6,7 @@ import pathlib
 
 import pypdf
 import pytest
+import yaml
 
 from tests.fixtures.parsing.pdfs import build_pdf, drawing_stream, text_stream
 from tracker import parsing
@@ -670,3 +671,40 @@ def test_a_guid_is_an_address_only_when_it_is_an_absolute_permalink():
 
     assert [item.url for item in result.items] == ["https://board.example.org/notes/permalink"]
     assert result.rejected == ("https://board.example.org/notes/other: it has no http or https address",)
+
+
+def _fr_page(**fields) -> bytes:
+    document = {
+        "document_number": "2026-T0101",
+        "title": "Request for comment on reporting large training runs",
+        "abstract": "The agency asks how developers should report training runs above a compute threshold.",
+        "html_url": "https://www.federalregister.gov/d/2026-T0101",
+        "publication_date": "2026-11-02",
+        **fields,
+    }
+    return json.dumps({"count": 1, "results": [document]}).encode()
+
+
+def test_fr_comments_close_on_is_read_as_a_date():
+    [item] = parse("federal_register", _fr_page(comments_close_on="2026-12-15"), url=FEED_URL).items
+
+    assert item.comments_close_on == datetime.date(2026, 12, 15)
+
+
+@pytest.mark.parametrize("value", ["the fifteenth", "2026-13-45", 20261215, ["2026-12-15"]])
+def test_fr_malformed_comments_close_on_is_ignored_and_the_item_kept(value):
+    result = parse("federal_register", _fr_page(comments_close_on=value), url=FEED_URL)
+
+    [item] = result.items
+    assert item.title == "Request for comment on reporting large training runs"
+    assert item.comments_close_on is None
+    assert result.rejected == ()
+
+
+def test_the_seeded_federal_register_source_asks_for_comments_close_on():
+    sources = yaml.safe_load((pathlib.Path(parsing.__file__).parent / "seed" / "sources.yaml").read_text())["sources"]
+    [federal_register] = [source for source in sources if source["kind"] == "federal_register"]
+
+    assert "fields%5B%5D=comments_close_on" in federal_register["url"]
+    for name in ("title", "abstract", "document_number", "html_url", "publication_date", "agencies", "excerpts"):
+        assert f"fields%5B%5D={name}&" in federal_register["url"] + "&"

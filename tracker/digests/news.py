@@ -22,6 +22,8 @@ from tracker.models import Document, DocumentTag, ProcessStatus, Subscriber
 UPCOMING_DAYS = 60
 MAX_DOCUMENTS_PER_CHALLENGE = 10
 MAX_CANDIDATES = 10
+COMMENT_PERIOD_DAYS = 28
+MAX_COMMENT_PERIODS = 20
 EVIDENCE_CHARS = 280
 
 
@@ -45,6 +47,12 @@ class Follows:
     def takes_document(self, item: "DocumentItem") -> bool:
         return not self.jurisdictions or item.jurisdiction_id in self.places
 
+    def takes_comment_period(self, item: "CommentPeriodItem") -> bool:
+        if not self.takes_document(item):
+            return False
+        # A document with no label is shown rather than hidden, as for registry items.
+        return not self.challenges or not item.challenges or bool(item.challenges & self.challenges)
+
     def takes_registry_item(self, item: "RegistryItem") -> bool:
         if self.instruments:
             return item.instrument_id in self.instruments
@@ -63,6 +71,21 @@ class DocumentItem:
     jurisdiction_id: int | None
     published: datetime.date
     evidence: str
+
+
+@dataclass(frozen=True)
+class CommentPeriodItem:
+    """A document still taking public comments when the digest goes out."""
+
+    id: int
+    title: str
+    url: str
+    issued_by: str
+    jurisdiction: str
+    jurisdiction_id: int | None
+    closes: datetime.date
+    days_left: int
+    challenges: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -101,6 +124,7 @@ class PeriodNews:
         self.thresholds = self._thresholds()
         self.status_changes = self._status_changes()
         self.upcoming = self._upcoming()
+        self.comment_periods = self._comment_periods()
         self._candidates = None
         self._content: dict[Follows, dict] = {}
 
@@ -216,6 +240,33 @@ class PeriodNews:
             items.append(self._instrument_item("upcoming", instrument, detail, instrument.effective_on))
         return items
 
+    def _comment_periods(self) -> list[CommentPeriodItem]:
+        """Comment periods open when the digest goes out that close within COMMENT_PERIOD_DAYS, soonest first."""
+        today = self.end.date()
+        documents = (
+            Document.objects.comments_open(today)
+            .filter(comments_close_on__lte=today + datetime.timedelta(days=COMMENT_PERIOD_DAYS))
+            .select_related("source", "jurisdiction")
+            .only(
+                "title", "url", "extra", "comments_close_on", "source__name", "source__publisher", "jurisdiction__code"
+            )
+            .prefetch_related("tags")[:MAX_COMMENT_PERIODS]
+        )
+        return [
+            CommentPeriodItem(
+                id=document.pk,
+                title=document.title,
+                url=document.url,
+                issued_by=document.issued_by,
+                jurisdiction=document.jurisdiction.code if document.jurisdiction else "",
+                jurisdiction_id=document.jurisdiction_id,
+                closes=document.comments_close_on,
+                days_left=document.days_to_comment(today),
+                challenges=frozenset(tag.category_id for tag in DocumentTag.effective_for(document) if tag.labelled),
+            )
+            for document in documents
+        ]
+
     @staticmethod
     def _instrument_item(kind: str, instrument: Instrument, detail: str, date) -> RegistryItem:
         return RegistryItem(
@@ -271,6 +322,8 @@ class PeriodNews:
         thresholds = [item for item in self.thresholds if follows.takes_registry_item(item)]
         status_changes = [item for item in self.status_changes if follows.takes_registry_item(item)]
         upcoming = [item for item in self.upcoming if follows.takes_registry_item(item)]
+        # Open comment periods are shown, but are not news on their own: the same ones would fill several weeks.
+        comment_periods = [item for item in self.comment_periods if follows.takes_comment_period(item)]
         candidates = self.candidates() if follows.staff else None
         document_count = len({item.id for section in sections for item in section["documents"]})
         document_count += sum(section["more"] for section in sections)
@@ -290,6 +343,8 @@ class PeriodNews:
             "status_changes": status_changes,
             "upcoming": upcoming,
             "upcoming_days": UPCOMING_DAYS,
+            "comment_periods": comment_periods,
+            "comment_period_days": COMMENT_PERIOD_DAYS,
             "candidates": candidates if candidates and candidates["count"] else None,
             "is_empty": not news,
             "summary": ", ".join(news),
