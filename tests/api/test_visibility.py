@@ -89,10 +89,20 @@ def test_evaluate_answers_a_hidden_slug_as_it_answers_an_unknown_one(api, unrevi
     ]
 
 
-def test_the_site_shows_approved_thresholds_only(client, unreviewed):
-    home = client.get("/").content.decode()
+@pytest.mark.parametrize(
+    "address",
+    ["/", "/thresholds/", "/chart/", "/chart.csv", "/challenges/", "/changes/", "/evaluate/?training_compute_flop=1e30"],
+)
+def test_the_site_lists_approved_thresholds_only(client, registry, unreviewed, address):
+    page = client.get(address).content.decode()
+    if address == "/thresholds/":
+        assert registry["eu"].name in page
     for threshold in (unreviewed["in_review"], unreviewed["rejected"]):
-        assert threshold.name not in home
+        assert threshold.name not in page and threshold.slug not in page
+
+
+def test_the_site_has_no_page_for_an_unreviewed_threshold(client, unreviewed):
+    for threshold in (unreviewed["in_review"], unreviewed["rejected"]):
         assert client.get(threshold.get_absolute_url()).status_code == 404
     instrument = client.get(unreviewed["in_review"].instrument.get_absolute_url()).content.decode()
     assert unreviewed["in_review"].name not in instrument

@@ -5,6 +5,8 @@ import datetime
 from django.shortcuts import render
 from django.utils import timezone
 
+from registry.changes import changes
+from registry.charting import compute_chart
 from registry.models import CapabilityThreshold, Challenge, Instrument, StatusEvent
 from registry.vocabulary import ENDED_STATUSES
 from tracker.models import Document, DocumentTag
@@ -13,6 +15,7 @@ WEEK = datetime.timedelta(days=7)
 UPCOMING_DAYS = 90
 DOCUMENTS_PER_CHALLENGE = 5
 COMMENT_PERIODS = 5
+CHANGES = 20
 
 
 def _new_documents(since) -> list[dict]:
@@ -84,5 +87,7 @@ def home(request):
         "upcoming_days": UPCOMING_DAYS,
         "comment_periods": [(d, d.days_to_comment(today)) for d in comment_periods[:COMMENT_PERIODS]],
         "candidates": CapabilityThreshold.objects.awaiting_review().count(),
+        "changes": changes(user=request.user, since=now - WEEK)[:CHANGES],
+        "chart": compute_chart(user=request.user),
     }
     return render(request, "tracker/site/home.html", context)
