@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from queue import Empty
 
-from common import SEARCHES, load, percentile, served, setup_django
+from common import SEARCHES, load, percentile, served, setup_django, timed_get
 
 
 def drive(port: int, dsn: str, requests_per_endpoint: int, concurrency: int, queue):
@@ -26,7 +26,6 @@ def drive(port: int, dsn: str, requests_per_endpoint: int, concurrency: int, que
     the same page read with psycopg, one after the other, for the ratio. The client is the standard library's
     http.client (a connection a request, as gunicorn's sync workers close them): on two cores the load generator
     competes with the server for CPU, and httpx spent two to three times as much of it a request."""
-    from http.client import HTTPConnection
     from urllib.parse import quote
 
     endpoints = {
@@ -40,17 +39,7 @@ def drive(port: int, dsn: str, requests_per_endpoint: int, concurrency: int, que
     for name, path in endpoints.items():
 
         def one(i, path=path):
-            t = time.perf_counter()
-            connection = HTTPConnection("127.0.0.1", port, timeout=30)
-            try:
-                connection.request("GET", path(i), headers={"Accept": "application/json"})
-                response = connection.getresponse()
-                body = response.read()
-            finally:
-                connection.close()
-            if response.status != 200:
-                raise RuntimeError(f"{path(i)}: HTTP {response.status}: {body[:200]!r}")
-            return (time.perf_counter() - t) * 1000
+            return timed_get(port, path(i), {"Accept": "application/json"})
 
         if name == "documents_list":
             one_documents_page = one

@@ -139,3 +139,20 @@ def served(workers: int):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def timed_get(port: int, path: str, headers: dict | None = None) -> float:
+    """One GET on a fresh connection, in milliseconds; anything but a 200 stops the benchmark."""
+    from http.client import HTTPConnection
+
+    t = time.perf_counter()
+    connection = HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"{path}: HTTP {response.status}: {body[:200]!r}")
+    return (time.perf_counter() - t) * 1000

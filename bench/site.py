@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from queue import Empty
 from urllib.parse import quote
 
-from common import SEARCHES, load, percentile, served, setup_django
+from common import SEARCHES, load, percentile, served, setup_django, timed_get
 
 
 def pages(document_pk: int) -> dict:
@@ -40,17 +40,7 @@ def drive(port: int, document_pk: int, requests_per_page: int, concurrency: int,
     from http.client import HTTPConnection
 
     def one(path: str) -> float:
-        t = time.perf_counter()
-        connection = HTTPConnection("127.0.0.1", port, timeout=30)
-        try:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            body = response.read()
-        finally:
-            connection.close()
-        if response.status != 200:
-            raise RuntimeError(f"{path}: HTTP {response.status}: {body[:200]!r}")
-        return (time.perf_counter() - t) * 1000
+        return timed_get(port, path)
 
     results = {}
     for name, path in pages(document_pk).items():

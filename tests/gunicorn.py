@@ -18,6 +18,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+_static_root = None
+
+
+def collected_static(env: dict) -> str:
+    """collectstatic, once per test run, into a temporary STATIC_ROOT: with DEBUG off the pages name their CSS by
+    its hashed name from the manifest, as in production (the Dockerfile collects at build time)."""
+    global _static_root
+    if _static_root is None:
+        root = tempfile.mkdtemp(prefix="collected-static-")
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+            cwd=ROOT,
+            env={**os.environ, **env, "STATIC_ROOT": root},
+            check=True,
+        )
+        _static_root = root
+    return _static_root
+
+
 class Gunicorn:
     def __init__(self, *, env: dict, workers: int = 2, healthy: bool = True):
         """healthy=False: start() waits only for /healthz to answer, whatever it says (a server started without its
@@ -34,7 +53,7 @@ class Gunicorn:
             [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi",
              "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)],
             cwd=ROOT,
-            env={**os.environ, **self.env},
+            env={**os.environ, "STATIC_ROOT": collected_static(self.env), **self.env},
             stdout=self.log,  # a file: a pipe nobody reads would fill with access lines and stall the server
             stderr=subprocess.STDOUT,
             text=True,
