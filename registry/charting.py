@@ -199,7 +199,7 @@ class _Drawing:
             )
         items.append(
             f'<path d="M{LEFT + 640} {y - 9} l5 5 -5 5 -5 -5z" fill="{TREND}"/>'
-            f'<text x="{LEFT + 652}" y="{y}">Forecast crossing</text></g>'
+            f'<text x="{LEFT + 652}" y="{y}">Forecast crossing, lines ahead</text></g>'
         )
         return items
 
@@ -273,7 +273,8 @@ class _Drawing:
         marks, seen = [], set()
         for line in self.lines:
             crossing = line.crossing
-            if crossing.expected is None or crossing.value in seen or crossing.value <= 0:
+            # A line a model has already passed shows that model above it; the forecast is for the lines ahead.
+            if crossing.crossed_by or crossing.expected is None or crossing.value in seen or crossing.value <= 0:
                 continue
             if not self.start <= crossing.expected <= self.end:
                 continue

@@ -19,6 +19,7 @@ class ChangesFeed(Feed):
     feed_type = Atom1Feed
     title = "AI Governance Tracker: registry changes"
     subtitle = "Capability thresholds approved, tightened or loosened, and instruments' status changes."
+    author_name = "AI Governance Tracker"  # Atom requires an author on the feed or on every entry
 
     def get_object(self, request):
         """The log's filters (?jurisdiction=US-CA&challenge=human_misuse) narrow the feed as they narrow the page."""

@@ -110,6 +110,8 @@ def parse_figure(text: str) -> float:
         raise ValueError(f"Not a figure: {raw[:40]!r}… is too long. Write it as {FIGURE_EXAMPLES}.")
     cleaned = raw.lower().replace(" ", "").replace("\u202f", "").replace("\u00a0", "")
     cleaned = _SUPERSCRIPT_TAIL.sub(lambda found: "^" + found[1].translate(_SUPERSCRIPTS), cleaned)
+    if cleaned.startswith("-"):
+        raise ValueError(f"{raw[:40]!r} is negative: a figure here is zero or more.")
     value = None
     if _DECIMAL.fullmatch(cleaned):
         value = float(cleaned)

@@ -169,7 +169,7 @@ class Instrument(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("instrument-detail", args=[self.slug])
+        return reverse("instrument", args=[self.slug])
 
     def _status_from_timeline(self) -> tuple[str, datetime.date | None]:
         last = StatusEvent.objects.filter(instrument_id=self.pk).order_by("-date", "-pk").values("status", "date")
@@ -384,7 +384,7 @@ class CapabilityThreshold(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("threshold-detail", args=[self.slug])
+        return reverse("threshold", args=[self.slug])
 
     @property
     def in_force_today(self) -> bool:

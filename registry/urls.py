@@ -6,8 +6,8 @@ from registry import views
 from registry.feeds import ChangesFeed
 
 urlpatterns = [
-    path("thresholds/", views.threshold_list, name="threshold-list"),
-    path("instruments/", views.instrument_list, name="instrument-list"),
+    path("thresholds/", views.threshold_list, name="thresholds"),
+    path("instruments/", views.instrument_list, name="instruments"),
     path("evaluate/", views.evaluator, name="evaluator"),
     path("chart/", views.chart, name="chart"),
     path("chart.svg", views.chart_svg, name="chart-svg"),

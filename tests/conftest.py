@@ -45,7 +45,8 @@ def _plain_static_files(settings):
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's own ordering
 def pytest_collection_modifyitems(items):
-    """The browser tests (tests/site) run last. They commit through the live server's own database connection, and
-    when they ran in the middle, the next test with serialized_rollback found content types already in place and
-    could not put its saved rows back."""
-    items.sort(key=lambda item: item.nodeid.startswith("tests/site/"))
+    """The browser tests (those on pytest-django's live server) run last. They commit through the live server's own
+    database connection, and when they ran in the middle, the next test with serialized_rollback found content types
+    already in place and could not put its saved rows back. The other site tests keep pytest-django's order: moved
+    after the transactional tests, they found the tables those had emptied (permissions, the three challenges)."""
+    items.sort(key=lambda item: "live_server" in getattr(item, "fixturenames", ()))

@@ -233,7 +233,7 @@ class DocumentQuerySet(models.QuerySet):
                 .order_by("-rank", "-published_at")
             )
         matches = self
-        for word in query.split():
+        for word in re.findall(r"[^\s\"]+", query):  # a quoted phrase's words, as PostgreSQL reads them
             matches = matches.filter(Q(title__icontains=word) | Q(text__icontains=word))
         return matches.order_by("-published_at")
 
@@ -312,7 +312,7 @@ class Document(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("document-detail", args=[self.pk])
+        return reverse("document", args=[self.pk])
 
     @property
     def issued_by(self) -> str:

@@ -91,7 +91,7 @@ def test_evaluate_answers_a_hidden_slug_as_it_answers_an_unknown_one(api, unrevi
 
 @pytest.mark.parametrize(
     "address",
-    ["/", "/thresholds/", "/chart/", "/chart.csv", "/challenges/", "/changes/", "/evaluate/?training_compute_flop=1e30"],
+    ["/", "/thresholds/", "/chart/", "/chart.csv", "/challenges/", "/changes/", "/evaluate/?training_compute_flop=9e29"],
 )
 def test_the_site_lists_approved_thresholds_only(client, registry, unreviewed, address):
     page = client.get(address).content.decode()
@@ -176,3 +176,11 @@ def test_staff_who_may_not_view_thresholds_see_only_approved_ones(django_user_mo
     factories.threshold(("training_compute_flop", ">", 3e25), slug="draft-one", review_status="in_review")
     clerk = django_user_model.objects.create_user("clerk", password="pw-clerk-1", is_staff=True)
     assert set(CapabilityThreshold.objects.visible_to(clerk).values_list("slug", flat=True)) == {"public-one"}
+
+
+def test_the_api_root_links_to_the_api_not_to_the_site(client):
+    """The site's pages and the API's lists once shared URL names, and the root then linked to HTML pages."""
+    links = client.get("/api/v1/", HTTP_ACCEPT="application/json").json()
+    assert links["threshold"].endswith("/api/v1/thresholds/")
+    assert links["instrument"].endswith("/api/v1/instruments/")
+    assert links["document"].endswith("/api/v1/documents/")

@@ -102,6 +102,16 @@ def test_the_trend_has_its_band_and_marks_where_it_crosses_a_line():
     assert "crosses 10^26 FLOP around May 2024" in crossing.find(f"{SVG}title").text
 
 
+def test_a_line_a_model_has_passed_gets_no_forecast_mark():
+    _frontier()
+    factories.threshold(("training_compute_flop", ">", 1e26))
+    factories.threshold(("training_compute_flop", ">", 1e20))  # below every model of the frontier
+    chart = compute_chart(user=None)
+    [crossing] = _groups(_svg(chart), "crossing")
+    assert "10^26" in crossing.find(f"{SVG}title").text
+    assert [line.crossing.crossed_by is not None for line in chart.lines] == [True, False]
+
+
 def test_without_enough_models_there_is_no_trend():
     AIModel.objects.create(name="Lonely", released=datetime.date(2023, 1, 1), training_compute_flop=1e24)
     root = _svg(compute_chart(user=None))

@@ -70,8 +70,8 @@ def test_evaluate_model_starts_from_a_reference_model(two_lines):
     ("args", "message"),
     [
         (["--training-compute", "-5"], "zero or more"),
-        (["--training-compute", "lots"], "must be a number"),
-        (["--training-compute", "nan"], "finite"),
+        (["--training-compute", "lots"], "Not a figure"),
+        (["--training-compute", "nan"], "Not a figure"),
         (["--model", "No Such Model"], "unknown model"),
         (["--finding", "cyber"], "--finding takes"),
     ],

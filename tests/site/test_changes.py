@@ -116,6 +116,7 @@ def test_the_feed_is_well_formed_atom_whose_entries_are_the_changes(client):
     assert response["Content-Type"].startswith("application/atom+xml")
     feed = feedparser.parse(response.content)
     assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.author  # RFC 4287: an author on the feed, or on every entry
     titles = [entry.title for entry in feed.entries]
     assert titles == ["New threshold: Compute Act: Frontier model", "Status: Frontier Act", "Status: Frontier Act"]
     assert feed.entries[0].link.endswith(threshold.get_absolute_url())

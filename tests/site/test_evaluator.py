@@ -134,7 +134,7 @@ def test_an_unreviewed_threshold_is_not_in_the_public_answer(client):
     ("query", "message"),
     [
         ({"training_compute_flop": "lots"}, "Not a figure: &#x27;lots&#x27;"),
-        ({"training_compute_flop": "-5"}, "Not a figure"),
+        ({"training_compute_flop": "-5"}, "is negative"),
         ({"training_compute_flop": "1e400"}, "Not a figure"),
         ({"training_cost_usd": "1e41"}, "larger than any model"),
         ({"model": "No such model"}, "Select a valid choice"),

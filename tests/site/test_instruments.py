@@ -8,7 +8,7 @@ from django.urls import reverse
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-URL = reverse("instrument-list")
+URL = reverse("instruments")
 
 
 def _text(response) -> str:

@@ -9,7 +9,7 @@ from tests import factories
 from tests.site.conftest import elsewhere
 
 pytestmark = pytest.mark.django_db
-URL = reverse("threshold-list")
+URL = reverse("thresholds")
 
 
 def _rows(response) -> list[str]:

@@ -25,7 +25,7 @@ class NewDocumentsFeed(Feed):
     subtitle = "Policy documents found by the tracker, newest first, tagged against the three challenges."
 
     def link(self):
-        return reverse("document-list")
+        return reverse("documents")
 
     def documents(self, obj):
         return Document.objects.all()
@@ -76,7 +76,7 @@ class ChallengeDocumentsFeed(NewDocumentsFeed):
         return f"AI Governance Tracker: new documents about {obj.name}"
 
     def link(self, obj):
-        return f"{reverse('document-list')}?challenge={obj.code}"
+        return f"{reverse('documents')}?challenge={obj.code}"
 
     def documents(self, obj):
         return Document.objects.about(obj.code)
@@ -90,7 +90,7 @@ class JurisdictionDocumentsFeed(NewDocumentsFeed):
         return f"AI Governance Tracker: new documents from {obj.name}"
 
     def link(self, obj):
-        return f"{reverse('document-list')}?jurisdiction={obj.code}"
+        return f"{reverse('documents')}?jurisdiction={obj.code}"
 
     def documents(self, obj):
         return Document.objects.filter(jurisdiction=obj)

@@ -34,12 +34,12 @@ def _thresholds(user):
 
 
 def _api_url(kind: str, pk: int) -> str:
-    # The API's router names its routes like the site's ("threshold-detail"), so its addresses are built by path.
+    # The API's router names its routes like the site's ("threshold"), so its addresses are built by path.
     return f"{reverse('api-root')}{kind}/{pk}/"
 
 
 def _more_documents_url(instrument) -> str:
-    return f"{reverse('document-list')}?{urlencode({'q': instrument.short_name or instrument.title})}"
+    return f"{reverse('documents')}?{urlencode({'q': instrument.short_name or instrument.title})}"
 
 
 def related_documents(threshold_ids) -> list[Document]:

@@ -6,10 +6,10 @@ from tracker.site import challenges, comments, documents, feeds, home, registry_
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("thresholds/<slug:slug>/", registry_pages.threshold_detail, name="threshold-detail"),
-    path("instruments/<slug:slug>/", registry_pages.instrument_detail, name="instrument-detail"),
-    path("documents/", documents.document_list, name="document-list"),
-    path("documents/<int:pk>/", documents.document_detail, name="document-detail"),
+    path("thresholds/<slug:slug>/", registry_pages.threshold_detail, name="threshold"),
+    path("instruments/<slug:slug>/", registry_pages.instrument_detail, name="instrument"),
+    path("documents/", documents.document_list, name="documents"),
+    path("documents/<int:pk>/", documents.document_detail, name="document"),
     path("challenges/", challenges.challenges, name="challenges"),
     path("comment-periods/", comments.comment_periods, name="comment-periods"),
     path("feeds/documents.atom", feeds.NewDocumentsFeed(), name="feed-documents"),

@@ -1,11 +1,11 @@
 """Which approved thresholds a model triggers: a readable table, or JSON with --json."""
 
 import json
-import math
 
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.evaluation import FIGURES, RESULT_ORDER, ProfileError, build_profile, check_findings, evaluate
+from registry.formatting import parse_figure
 from registry.models import CapabilityThreshold
 from registry.vocabulary import MadeBy
 
@@ -20,12 +20,9 @@ class BadInput(CommandError):
 def _figure(name):
     def parse(raw: str) -> float:
         try:
-            value = float(raw)
-        except ValueError:
-            raise BadInput(f"{name} must be a number such as 3.8e25, not {raw!r}") from None
-        if not math.isfinite(value) or value < 0:
-            raise BadInput(f"{name} must be a finite number of zero or more, not {raw!r}")
-        return value
+            return parse_figure(raw)
+        except ValueError as error:
+            raise BadInput(f"{name}: {error}") from None
 
     return parse
 
