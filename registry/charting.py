@@ -8,13 +8,19 @@ import math
 from dataclasses import dataclass
 from typing import IO
 
-from django.utils.html import escape
+from django.utils.html import escape as html_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from registry.exporting import defuse_formula
 from registry.forecasting import DAYS_PER_YEAR, Z_90, Crossing, Fit, forecast
-from registry.formatting import scientific
+from registry.formatting import scientific, xml_safe
 from registry.models import AIModel, CapabilityThreshold
+
+
+def escape(text) -> str:
+    """Text for the SVG: escaped, and without the characters XML forbids (a name pasted into the admin may hold one)."""
+    return html_escape(xml_safe(str(text)))
+
 
 WIDTH, HEIGHT = 960, 560
 LEFT, TOP, BOTTOM = 64, 64, 500

@@ -9,6 +9,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from registry.changes import changes
 from registry.filters import ChangesForm, asked_for, filter_query
+from registry.formatting import xml_safe
 
 FEED_ENTRIES = 50
 # Entry ids are URNs made from each change's key: the same change keeps its id whatever host serves the feed.
@@ -35,10 +36,10 @@ class ChangesFeed(Feed):
         return changes(user=None, **filters)[:FEED_ENTRIES]
 
     def item_title(self, change):
-        return f"{change.kind_label}: {change.title}"
+        return xml_safe(f"{change.kind_label}: {change.title}")
 
     def item_description(self, change):
-        return change.description
+        return xml_safe(change.description)
 
     def item_link(self, change):
         return change.url

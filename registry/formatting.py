@@ -123,3 +123,12 @@ def parse_figure(text: str) -> float:
     if value is None or not math.isfinite(value):
         raise ValueError(f"Not a figure: {raw[:40]!r}. Write it as {FIGURE_EXAMPLES}.")
     return value
+
+
+# Characters XML 1.0 forbids. Documents bring text from the outside world, and a person may paste one into the admin.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """The text without the characters XML forbids, for feeds and SVG."""
+    return _NOT_XML.sub("", text or "")

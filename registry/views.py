@@ -42,7 +42,7 @@ THRESHOLD_SORTS = {
     "name": lambda row: (row["threshold"].name.casefold(), row["threshold"].slug),
     "instrument": lambda row: (str(row["threshold"].instrument).casefold(), row["threshold"].name.casefold()),
     "jurisdiction": lambda row: (_where(row["threshold"].instrument).casefold(), _figure_key(row["threshold"])),
-    "status": lambda row: (not row["in_force"], row["threshold"].instrument.status, _figure_key(row["threshold"])),
+    "status": lambda row: (not row["in_force"], _status(row["threshold"].instrument), _figure_key(row["threshold"])),
 }
 SORT_LABELS = {"figure": "Conditions", "name": "Threshold", "instrument": "Instrument", "jurisdiction": "Jurisdiction"}
 _METRIC_ORDER = {metric: index for index, metric in enumerate(Metric)}
@@ -58,7 +58,14 @@ def _figure_key(threshold, descending=False):
 
 
 def _where(instrument) -> str:
+    """A candidate found in a document may have no instrument yet (staff see it): it sorts last."""
+    if instrument is None:
+        return "~"
     return instrument.jurisdiction.code if instrument.jurisdiction else instrument.issuer
+
+
+def _status(instrument) -> str:
+    return instrument.status if instrument else "~"
 
 
 # The filters' names as the pages' forms label them, for error messages.

@@ -226,6 +226,8 @@ class DocumentQuerySet(models.QuerySet):
         if connection.vendor == "postgresql":
             from django.contrib.postgres.search import SearchQuery, SearchRank
 
+            # Each "-" is a NOT; a run of them nests past PostgreSQL's tsquery stack ("stack too small"): one will do.
+            query = re.sub(r"-(?:[\s-]*-)+", "-", query)
             search_query = SearchQuery(query, search_type="websearch", config="english")
             return (
                 self.alias(search=StoredSearchVector(), rank=SearchRank(StoredSearchVector(), search_query))

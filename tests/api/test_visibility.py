@@ -91,7 +91,15 @@ def test_evaluate_answers_a_hidden_slug_as_it_answers_an_unknown_one(api, unrevi
 
 @pytest.mark.parametrize(
     "address",
-    ["/", "/thresholds/", "/chart/", "/chart.csv", "/challenges/", "/changes/", "/evaluate/?training_compute_flop=9e29"],
+    [
+        "/",
+        "/thresholds/",
+        "/chart/",
+        "/chart.csv",
+        "/challenges/",
+        "/changes/",
+        "/evaluate/?training_compute_flop=9e29",
+    ],
 )
 def test_the_site_lists_approved_thresholds_only(client, registry, unreviewed, address):
     page = client.get(address).content.decode()

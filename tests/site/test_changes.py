@@ -1,6 +1,7 @@
 """/changes/ and /feeds/changes.atom: what changed in the registry, newest first, linking to each object."""
 
 import datetime
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
@@ -174,3 +175,11 @@ def test_a_filtered_log_links_to_the_feed_of_the_same_changes(client):
 
 def test_a_feed_asked_for_an_unknown_jurisdiction_is_a_404(client):
     assert client.get(FEED, {"jurisdiction": "XX"}).status_code == 404
+
+
+def test_a_control_character_pasted_into_a_name_breaks_neither_the_feed_nor_the_chart(client):
+    factories.threshold(("training_compute_flop", ">", 1e26), name="Frontier\x0bmodel")
+    feed = feedparser.parse(client.get(FEED).content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert "Frontiermodel" in feed.entries[0].title
+    ElementTree.fromstring(client.get("/chart.svg").content)

@@ -103,3 +103,7 @@ def test_the_feed_reads_in_a_bounded_number_of_queries(client, django_assert_max
         document(f"Notice {n}", tags=[("alignment", f"Line {n}.")])
     with django_assert_max_num_queries(4):
         client.get("/feeds/documents.atom")
+
+
+def test_a_jurisdiction_code_with_a_nul_byte_is_a_404(client):
+    assert client.get("/feeds/documents/jurisdiction/%00.atom").status_code == 404

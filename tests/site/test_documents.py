@@ -382,3 +382,18 @@ def test_searching_in_the_browser_changes_the_results_and_fits_a_phone(page, liv
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert messages == []
     assert page.failed == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"page": "²"}, {"page": "①"}, {"challenge": "é"}, {"challenge": "a b"}, {"q": "-" * 40}],
+)
+def test_hostile_parameters_are_answered_not_a_500(client, query):
+    document("A notice")
+    assert client.get("/documents/", query).status_code in (200, 400)
+
+
+def test_a_jurisdiction_with_a_slash_lists_nothing_and_links_the_general_feed(client):
+    response = client.get("/documents/", {"jurisdiction": "a/b"})
+    assert response.status_code == 200
+    assert 'href="/feeds/documents.atom"' in response.content.decode()

@@ -58,6 +58,17 @@ def test_staff_who_may_view_thresholds_see_those_in_review(admin_client, eu_and_
     assert "Waiting figure" in _rows(admin_client.get(URL))
 
 
+@pytest.mark.parametrize("sort", ["figure", "name", "instrument", "jurisdiction", "status", "-status"])
+def test_staff_see_a_candidate_with_no_instrument_in_every_order(admin_client, eu_and_california, sort):
+    factories.threshold(
+        ("training_compute_flop", ">", 2e25), instrument_=None, review_status="candidate", name="Found in a notice"
+    )
+    response = admin_client.get(URL, {"sort": sort})
+    assert response.status_code == 200
+    assert "Found in a notice" in _rows(response)
+    assert "No instrument yet" in response.content.decode()
+
+
 def test_the_jurisdiction_filter_keeps_that_jurisdictions_rows(client, eu_and_california):
     assert _rows(client.get(URL, {"jurisdiction": "US-CA"})) == ["Large developer"]
 

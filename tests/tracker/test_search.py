@@ -35,3 +35,8 @@ def test_the_search_uses_the_gin_index(documents):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a three-row table would otherwise be scanned
     assert "document_search" in Document.objects.search("deepfake").explain()
+
+
+@pytest.mark.parametrize("query", ["-" * 100, "- " * 100, "-a " * 60, "or " * 300, '"' * 100, "(" * 100, "!" * 100])
+def test_a_query_of_operators_alone_is_no_error(documents, query):
+    assert list(Document.objects.search(query)) is not None

@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 
 from registry.models import CapabilityThreshold, Challenge, Jurisdiction
 from tracker.filters import DocumentFilter
+from tracker.site.feeds import JURISDICTION_CODE
 from tracker.models import Document, DocumentTag, Sighting, Source, SourceKind
 
 PAGE_SIZE = 25
@@ -49,7 +50,7 @@ class SiteDocumentFilter(DocumentFilter):
 def _page_number(raw: str) -> int | None:
     """The page asked for, or None when it is not a whole number from 1 to MAX_PAGE."""
     raw = raw.strip() or "1"
-    if not raw.isdigit() or len(raw) > 6:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:  # "²" is a digit to str.isdigit, not to int()
         return None
     number = int(raw)
     return number if 1 <= number <= MAX_PAGE else None
@@ -84,7 +85,7 @@ def _feed(params: dict):
     named = {key for key, value in params.items() if value}
     if named == {"challenge"}:
         return "feed-documents-challenge", params["challenge"]
-    if named == {"jurisdiction"}:
+    if named == {"jurisdiction"} and JURISDICTION_CODE.fullmatch(params["jurisdiction"]):
         return "feed-documents-jurisdiction", params["jurisdiction"]
     return "feed-documents", None
 
@@ -94,13 +95,15 @@ def document_list(request):
     filterset = SiteDocumentFilter(request.GET, queryset=Document.objects.all())
     number = _page_number(request.GET.get("page", ""))
     challenges = list(Challenge.objects.all())
-    context = {"params": params, "challenges": challenges, "rows": [], "feed": _feed(params)}
+    context = {"params": params, "challenges": challenges, "rows": []}
     if not filterset.is_valid() or number is None:
+        context["feed"] = ("feed-documents", None)
         errors = [f"{field.replace('_', ' ')}: {' '.join(messages)}" for field, messages in filterset.errors.items()]
         if number is None:
             errors.append(f"page: choose a whole number from 1 to {MAX_PAGE}.")
         context["errors"] = errors
         return render(request, "tracker/site/documents.html", context, status=400)
+    context["feed"] = _feed(params)
     documents = filterset.qs
     if not params["q"]:
         documents = documents.order_by("-published_at", "-pk")
@@ -152,7 +155,7 @@ def document_list(request):
 
 
 def _as_id(raw: str) -> list[int]:
-    return [int(raw)] if raw.isdigit() and len(raw) < 10 else []
+    return [int(raw)] if raw.isascii() and raw.isdigit() and len(raw) < 10 else []
 
 
 def _first_text(evidence) -> str:
@@ -220,7 +223,7 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]] | None:
 
 def _diff_number(raw: str, numbers: list[int]) -> int | None:
     raw = raw.strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 and int(raw) in numbers else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) in numbers else None
 
 
 def document_detail(request, pk):

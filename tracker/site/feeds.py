@@ -3,20 +3,17 @@
 import re
 
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from registry.formatting import xml_safe
 from registry.models import Challenge, Jurisdiction
 from tracker.models import Document, DocumentTag
 
 LATEST = 50
-# Characters XML 1.0 forbids; documents carry text from the outside world.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def xml_safe(text: str) -> str:
-    return _NOT_XML.sub("", text or "")
+JURISDICTION_CODE = re.compile(r"[A-Za-z]{2,4}(?:-[A-Za-z]{2,3})?")
 
 
 class NewDocumentsFeed(Feed):
@@ -84,6 +81,8 @@ class ChallengeDocumentsFeed(NewDocumentsFeed):
 
 class JurisdictionDocumentsFeed(NewDocumentsFeed):
     def get_object(self, request, code):
+        if not JURISDICTION_CODE.fullmatch(code):  # a NUL byte is an error to PostgreSQL, not a miss
+            raise Http404("No such jurisdiction.")
         return get_object_or_404(Jurisdiction, code=code)
 
     def title(self, obj):
