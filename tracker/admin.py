@@ -72,11 +72,11 @@ class SourceAdmin(admin.ModelAdmin):
                 return "never fetched"
             if source.last_rejected:
                 return format_html(
-                    '<span style="color:#8a5a00">ok, {} item(s) rejected in the last run</span>', source.last_rejected
+                    '<span class="health-warning">ok, {} item(s) rejected in the last run</span>', source.last_rejected
                 )
             return "ok"
         return format_html(
-            '<span style="color:#b00020" title="{}">{} failure(s): {}</span>',
+            '<span class="health-failing" title="{}">{} failure(s): {}</span>',
             source.last_error,
             source.consecutive_failures,
             source.last_error[:120],
@@ -191,10 +191,10 @@ class DocumentAdmin(admin.ModelAdmin):
             old.text.splitlines(), new.text.splitlines(), f"v{old.number} ({old.fetched_at:%Y-%m-%d})",
             f"v{new.number} ({new.fetched_at:%Y-%m-%d})", n=1, lineterm="",
         )  # fmt: skip
-        colours = {"+": "#e6ffec", "-": "#ffebe9", "@": "#f0f3f6"}
-        rows = ((colours.get(line[:1], "transparent"), line) for line in lines)
-        body = format_html_join("", '<div style="background:{}">{}</div>', rows)
-        return format_html('<pre class="version-diff" style="white-space:pre-wrap">{}</pre>', body)
+        kinds = {"+": "added", "-": "removed", "@": "hunk"}
+        rows = ((kinds.get(line[:1], "same"), line) for line in lines)
+        body = format_html_join("", '<div class="{}">{}</div>', rows)
+        return format_html('<pre class="version-diff">{}</pre>', body)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not DocumentTag:
@@ -314,7 +314,7 @@ class SubscriberAdmin(admin.ModelAdmin):
             return "ok"
         flag = "flagged, " if subscriber.failing_since else ""
         return format_html(
-            '<span style="color:#b00020" title="{}">{}{} failure(s): {}</span>',
+            '<span class="health-failing" title="{}">{}{} failure(s): {}</span>',
             subscriber.last_error,
             flag,
             subscriber.consecutive_failures,

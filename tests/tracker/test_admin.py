@@ -23,6 +23,7 @@ def test_a_failing_source_shows_its_error_in_the_list(admin_client):
     factories.source(name="Broken feed", consecutive_failures=3, last_error="HTTP 500 from feeds.example.org")
     page = admin_client.get(SOURCES).content.decode()
     assert "3 failure(s): HTTP 500 from feeds.example.org" in page
+    assert '<span class="health-failing"' in page  # a class: the Content-Security-Policy drops style attributes
 
 
 def test_reset_backoff_makes_a_source_due_now(admin_client):
@@ -112,6 +113,7 @@ def test_the_document_page_shows_the_latest_change_of_text(admin_client):
     assert "--- v1 (" in page and "+++ v2 (" in page
     assert "-The consultation closes in March." in page
     assert "+The consultation closes in April." in page
+    assert '<div class="added">+The consultation closes in April.</div>' in page and 'style="' not in page
 
 
 def test_the_source_page_shows_its_fetch_runs_after_a_pull(admin_client, http_server, allow_private):
