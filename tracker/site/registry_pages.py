@@ -78,7 +78,10 @@ def history_entries(threshold, *, full: bool) -> list[dict]:
         fields = version["fields"]
         if number and (not fields or version["date"] <= history["changes"][0]["date"] + CREATION_WINDOW):
             continue  # a save that changed nothing but its timestamps, or finished writing the first version
-        if number == 0:
+        if number == 0 and threshold.origin == Origin.SEED:
+            # The bundled data loaded on this install: the date is the install's, not the rule's (as in /changes/).
+            effect, summary = NEW, "Added to this registry from its bundled data"
+        elif number == 0:
             effect, summary = NEW, "First recorded" if full else "Published"
         else:
             effect, summary = UNCHANGED, f"{version['type']}: {', '.join(map(_field_label, fields)) or 'no field'}"
