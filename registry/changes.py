@@ -81,27 +81,41 @@ def changes(*, user, since=None, until=None, jurisdiction: str | None = None, ch
     return sorted(found, key=lambda change: (change.when, change.key), reverse=True)
 
 
-def _thresholds(user, jurisdiction, challenge):
+def _visible(user, jurisdiction, challenge):
     thresholds = CapabilityThreshold.objects.visible_to(user).filter(review_status=ReviewStatus.APPROVED)
     if jurisdiction:
         thresholds = thresholds.for_jurisdiction(jurisdiction)
     if challenge:
         tagged = Q(challenges=challenge) | Q(challenges=None, instrument__challenges=challenge)
         thresholds = thresholds.filter(pk__in=CapabilityThreshold.objects.filter(tagged).values("pk"))
-    return thresholds.select_related("instrument__jurisdiction").prefetch_related(
-        Prefetch("conditions", queryset=ThresholdCondition.objects.order_by("pk")),
-        "challenges",
-        "instrument__challenges",
+    return thresholds
+
+
+def _visible_ids(user, jurisdiction, challenge):
+    return _visible(user, jurisdiction, challenge).values_list("pk", flat=True)
+
+
+def _thresholds(user, jurisdiction, challenge):
+    return (
+        _visible(user, jurisdiction, challenge)
+        .select_related("instrument__jurisdiction")
+        .prefetch_related(
+            Prefetch("conditions", queryset=ThresholdCondition.objects.order_by("pk")),
+            "challenges",
+            "instrument__challenges",
+        )
     )
 
 
 def _threshold_changes(user, since, until, jurisdiction, challenge) -> list[Change]:
-    thresholds = {threshold.pk: threshold for threshold in _thresholds(user, jurisdiction, challenge)}
-    if not thresholds:
+    """Approvals and changes of figure, read from the history as plain rows first; only the thresholds that have one
+    in the window are then loaded whole (a week's log loads a few, not every threshold)."""
+    visible = set(_visible_ids(user, jurisdiction, challenge))
+    if not visible:
         return []
-    found, public_from = [], {}
+    steps, public_from = [], {}
     records = (
-        CapabilityThreshold.history.filter(id__in=list(thresholds))
+        CapabilityThreshold.history.filter(id__in=visible)
         .order_by("id", "history_date", "history_id")
         .values_list("id", "history_id", "history_date", "review_status", "reviewed_at", "reviewed_by_id", "origin")
     )
@@ -118,22 +132,24 @@ def _threshold_changes(user, since, until, jurisdiction, challenge) -> list[Chan
         if origin == Origin.SEED and reviewer is None:
             continue
         if since <= approved_at < until:
-            threshold = thresholds[pk]
             kind = NEW if first else APPROVED
-            description = threshold.conditions_display()
-            found.append(_threshold_change(threshold, f"{kind}-{history_id}", approved_at, kind, description))
-    for pk, steps in condition_changes_between(since, until).items():
-        threshold = thresholds.get(pk)
-        for step in steps:
-            if threshold is None or pk not in public_from or step.when < public_from[pk]:
+            steps.append((pk, f"{kind}-{history_id}", approved_at, kind, None))
+    for pk, changes_of_figure in condition_changes_between(since, until).items():
+        for step in changes_of_figure:
+            if pk not in visible or pk not in public_from or step.when < public_from[pk]:
                 continue
             if step.before and step.after:
                 description = f"{step.before} → {step.after}"
             else:
                 description = f"condition added: {step.after}" if step.after else f"condition removed: {step.before}"
-            key = f"condition-{step.history_id}"
-            found.append(_threshold_change(threshold, key, step.when, step.direction, description))
-    return found
+            steps.append((pk, f"condition-{step.history_id}", step.when, step.direction, description))
+    if not steps:
+        return []
+    thresholds = {t.pk: t for t in _thresholds(user, jurisdiction, challenge).filter(pk__in={s[0] for s in steps})}
+    return [
+        _threshold_change(thresholds[pk], key, when, kind, description or thresholds[pk].conditions_display())
+        for pk, key, when, kind, description in steps
+    ]
 
 
 def _threshold_change(threshold, key, when, kind, description) -> Change:

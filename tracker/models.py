@@ -296,8 +296,11 @@ class Document(models.Model):
         indexes = [
             # The same text seen under another address is the same document.
             models.Index(fields=["content_hash"], name="document_content_hash"),
-            # Lists newest first.
+            # Lists newest first, and so within one jurisdiction or one source (a filter matching few documents
+            # otherwise walks the whole newest-first index).
             models.Index(fields=["-published_at", "-id"], name="document_newest"),
+            models.Index(fields=["jurisdiction", "-published_at", "-id"], name="document_jurisdiction_newest"),
+            models.Index(fields=["source", "-published_at", "-id"], name="document_source_newest"),
             # The sweep re-queues documents still pending.
             models.Index(fields=["queued_at"], condition=Q(process_status="pending"), name="document_pending"),
             # The home page: documents first seen this week, newest first.

@@ -14,8 +14,8 @@ from django.utils.safestring import mark_safe
 
 from registry.models import CapabilityThreshold, Challenge, Jurisdiction
 from tracker.filters import DocumentFilter
-from tracker.site.feeds import JURISDICTION_CODE
 from tracker.models import Document, DocumentTag, Sighting, Source, SourceKind
+from tracker.site.feeds import JURISDICTION_CODE
 
 PAGE_SIZE = 25
 # Pages deeper than this are refused: an OFFSET walks every row before it. Narrow the search instead.
