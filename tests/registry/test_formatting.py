@@ -55,7 +55,12 @@ def test_parse_figure_reads_figures_as_people_type_them(typed, expected):
     assert parse_figure(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["", "abc", "-1", "1e999", "nan", "inf", "1,00", "5²", "10^", "3e25" * 30])
+@pytest.mark.parametrize("typed", ["", "abc", "1e999", "nan", "inf", "1,00", "5²", "10^", "3e25" * 30])
 def test_parse_figure_refuses_what_is_not_a_figure_and_says_how_to_write_one(typed):
     with pytest.raises(ValueError, match="3e25, 3×10\\^25"):
         parse_figure(typed)
+
+
+def test_parse_figure_says_a_negative_figure_is_negative():
+    with pytest.raises(ValueError, match="'-1' is negative"):
+        parse_figure("-1")
