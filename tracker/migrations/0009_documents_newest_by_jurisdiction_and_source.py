@@ -4,19 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0004_modification_and_distillation_metrics'),
-        ('tracker', '0008_comments_close_on'),
+        ("registry", "0004_modification_and_distillation_metrics"),
+        ("tracker", "0008_comments_close_on"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(fields=['jurisdiction', '-published_at', '-id'], name='document_jurisdiction_newest'),
+            model_name="document",
+            index=models.Index(fields=["jurisdiction", "-published_at", "-id"], name="document_jurisdiction_newest"),
         ),
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(fields=['source', '-published_at', '-id'], name='document_source_newest'),
+            model_name="document",
+            index=models.Index(fields=["source", "-published_at", "-id"], name="document_source_newest"),
         ),
     ]
