@@ -162,14 +162,10 @@ def _threshold_change(threshold, key, when, kind, description) -> Change:
         title=f"{instrument}: {threshold.name}",
         description=description,
         url=threshold.get_absolute_url(),
-        jurisdiction=_where(instrument),
+        jurisdiction=instrument.where,
         challenges=frozenset(c.code for c in challenges),
         object=threshold,
     )
-
-
-def _where(instrument) -> str:
-    return instrument.jurisdiction.code if instrument.jurisdiction else instrument.issuer
 
 
 def _status_changes(since, until, jurisdiction, challenge) -> list[Change]:
@@ -212,7 +208,7 @@ def _status_change(event, before: str | None) -> Change:
         title=str(instrument),
         description=description,
         url=instrument.get_absolute_url(),
-        jurisdiction=_where(instrument),
+        jurisdiction=instrument.where,
         challenges=frozenset(c.code for c in instrument.challenges.all()),
         object=instrument,
     )

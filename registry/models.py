@@ -191,6 +191,11 @@ class Instrument(models.Model):
     def in_force_today(self) -> bool:
         return self.is_in_force()
 
+    @property
+    def where(self) -> str:
+        """Its jurisdiction's code, or, for a lab's framework (which has none), who issued it."""
+        return self.jurisdiction.code if self.jurisdiction else self.issuer
+
     def standing(self, on=None) -> str:
         """Its status as a reader needs it beside a threshold: "in force since 1 Aug 2024", "vetoed on 29 Sep 2024",
         "adopted, applies from 1 Jan 2027", "proposed"."""

@@ -61,7 +61,7 @@ def _where(instrument) -> str:
     """A candidate found in a document may have no instrument yet (staff see it): it sorts last."""
     if instrument is None:
         return "~"
-    return instrument.jurisdiction.code if instrument.jurisdiction else instrument.issuer
+    return instrument.where
 
 
 def _status(instrument) -> str:

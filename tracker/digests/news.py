@@ -175,7 +175,7 @@ class PeriodNews:
             common = {
                 "title": f"{instrument}: {threshold.name}",
                 "url": site_url(threshold.get_absolute_url()),
-                "jurisdiction": instrument.jurisdiction.code if instrument.jurisdiction else instrument.issuer,
+                "jurisdiction": instrument.where,
                 "instrument_id": instrument.pk,
                 "jurisdiction_id": instrument.jurisdiction_id,
                 "challenges": frozenset(c.code for c in threshold.challenges.all())
@@ -274,7 +274,7 @@ class PeriodNews:
             title=str(instrument),
             url=site_url(instrument.get_absolute_url()),
             detail=detail,
-            jurisdiction=instrument.jurisdiction.code if instrument.jurisdiction else instrument.issuer,
+            jurisdiction=instrument.where,
             instrument_id=instrument.pk,
             jurisdiction_id=instrument.jurisdiction_id,
             challenges=frozenset(c.code for c in instrument.challenges.all()),
