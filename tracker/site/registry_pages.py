@@ -33,11 +33,6 @@ def _thresholds(user):
     )
 
 
-def _api_url(kind: str, pk: int) -> str:
-    # The API's router names its routes like the site's ("threshold"), so its addresses are built by path.
-    return f"{reverse('api-root')}{kind}/{pk}/"
-
-
 def _more_documents_url(instrument) -> str:
     return f"{reverse('documents')}?{urlencode({'q': instrument.short_name or instrument.title})}"
 
@@ -143,7 +138,7 @@ def threshold_detail(request, slug):
         "more_related": len(related) > RELATED_LIMIT,
         "more_url": _more_documents_url(instrument) if instrument else None,
         "found_in": found_in,
-        "api_url": _api_url("thresholds", threshold.pk),
+        "api_url": reverse("threshold-detail", args=[threshold.pk]),
     }
     return render(request, "tracker/site/threshold.html", context)
 
@@ -163,6 +158,6 @@ def instrument_detail(request, slug):
         "related": related[:RELATED_LIMIT],
         "more_related": len(related) > RELATED_LIMIT,
         "more_url": _more_documents_url(instrument),
-        "api_url": _api_url("instruments", instrument.pk),
+        "api_url": reverse("instrument-detail", args=[instrument.pk]),
     }
     return render(request, "tracker/site/instrument.html", context)
