@@ -47,12 +47,17 @@ class SiteDocumentFilter(DocumentFilter):
         return queryset.filter(published_at__lt=_start_of(value + datetime.timedelta(days=1)))
 
 
+def _whole_number(raw: str, digits: int) -> int | None:
+    """A number of at most `digits` ASCII digits, else None ("²" is a digit to str.isdigit, not to int())."""
+    raw = raw.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= digits else None
+
+
 def _page_number(raw: str) -> int | None:
     """The page asked for, or None when it is not a whole number from 1 to MAX_PAGE."""
-    raw = raw.strip() or "1"
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:  # "²" is a digit to str.isdigit, not to int()
+    number = _whole_number(raw.strip() or "1", 6)
+    if number is None:
         return None
-    number = int(raw)
     return number if 1 <= number <= MAX_PAGE else None
 
 
@@ -155,7 +160,8 @@ def document_list(request):
 
 
 def _as_id(raw: str) -> list[int]:
-    return [int(raw)] if raw.isascii() and raw.isdigit() and len(raw) < 10 else []
+    number = _whole_number(raw, 9)
+    return [] if number is None else [number]
 
 
 def _first_text(evidence) -> str:
@@ -222,8 +228,8 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]] | None:
 
 
 def _diff_number(raw: str, numbers: list[int]) -> int | None:
-    raw = raw.strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) in numbers else None
+    number = _whole_number(raw, 9)
+    return number if number in numbers else None
 
 
 def document_detail(request, pk):
